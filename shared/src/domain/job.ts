@@ -1,0 +1,70 @@
+import type { GenerationParams } from './generation-params.ts';
+import type { JobStatus } from './job-status.ts';
+
+/** Why a row stopped generating. */
+export type FinishReason = 'length' | 'stop' | 'eos' | 'canceled';
+
+export interface WebhookSpec {
+  url: string;
+  events: string[];
+}
+
+export interface JobTimings {
+  /** From acceptance to the moment a worker claimed it. */
+  queueMs: number;
+  /** Wall time of the generate call that produced the result. */
+  generateMs: number;
+  tokensPerSecond: number;
+}
+
+export interface JobResult {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: FinishReason;
+  timings: JobTimings;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+/** What the API hands the store when it accepts a job. */
+export interface NewJob {
+  id: string;
+  prompt: string;
+  /** Fully resolved: defaults already applied. */
+  params: GenerationParams;
+  batchId: string | null;
+  customId: string | null;
+  webhook: WebhookSpec | null;
+  idempotencyKey: string | null;
+  /** Epoch milliseconds. */
+  createdAtMs: number;
+}
+
+export interface Job extends NewJob {
+  status: JobStatus;
+  /** Claims so far (a crash or release followed by a new claim counts again). */
+  attempts: number;
+  /** Worker holding the job while it is running. */
+  leaseOwner: string | null;
+  leaseExpiresAtMs: number | null;
+  /** Set by cancel on a running job; the worker stops the row at its next decode step. */
+  cancelRequested: boolean;
+  startedAtMs: number | null;
+  finishedAtMs: number | null;
+  result: JobResult | null;
+  error: JobError | null;
+}
+
+export interface Batch {
+  id: string;
+  createdAtMs: number;
+  itemCount: number;
+  webhook: WebhookSpec | null;
+  cancelRequested: boolean;
+}
+
+export type StatusCounts = Record<JobStatus, number>;

@@ -1,0 +1,52 @@
+import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../domain/job.ts';
+
+/**
+ * The job store: the source of truth for every job. Each state change is a conditional
+ * write, so whatever the queue delivers (twice, late, after a crash), a job is completed
+ * exactly once. Every method that changes state returns whether it took effect.
+ */
+export interface JobStore {
+  /**
+   * Records new jobs atomically (all or none). A job whose idempotencyKey already exists
+   * is not created again; the existing job is returned in its place.
+   */
+  createJobs(jobs: NewJob[]): Promise<Job[]>;
+  createBatch(batch: Batch, jobs: NewJob[]): Promise<void>;
+
+  getJob(id: string): Promise<Job | null>;
+  getBatch(id: string): Promise<Batch | null>;
+
+  /**
+   * queued -> running, or running -> running when the previous lease has expired.
+   * Returns the claimed job, or null when it is not claimable (terminal, leased, missing).
+   */
+  claimJob(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<Job | null>;
+  /** Extends the lease of a job this worker holds. */
+  renewLease(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  /** running (held by workerId) -> queued, for a retry elsewhere. */
+  releaseJob(id: string, workerId: string): Promise<boolean>;
+  /** running (held by workerId) -> succeeded. */
+  completeJob(id: string, workerId: string, result: JobResult, nowMs: number): Promise<boolean>;
+  /**
+   * queued | running -> failed. With workerId, only if that worker holds it; without
+   * (the dead-letter path), from any non-terminal state.
+   */
+  failJob(id: string, error: JobError, nowMs: number, workerId?: string): Promise<boolean>;
+  /**
+   * Cancel: a queued job becomes canceled at once; a running one gets cancelRequested and
+   * becomes canceled when its worker notices. Returns the job after the change, or null.
+   */
+  requestCancel(id: string, nowMs: number): Promise<Job | null>;
+  /** running (held by workerId) -> canceled, after the worker stopped the row. */
+  markCanceled(id: string, workerId: string, nowMs: number): Promise<boolean>;
+
+  /** Jobs of a batch ordered by customId, a page at a time (cursor = last customId). */
+  listBatchJobs(batchId: string, afterCustomId: string | null, limit: number): Promise<Job[]>;
+  countBatchJobs(batchId: string): Promise<StatusCounts>;
+  /** Cancels every job of the batch as requestCancel would. Returns how many changed. */
+  cancelBatch(batchId: string, nowMs: number): Promise<number>;
+
+  /** Counts over the whole store, for metrics. */
+  countJobs(): Promise<StatusCounts>;
+  close(): Promise<void>;
+}
