@@ -1,0 +1,52 @@
+import type { GenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import type { FinishReason } from '@warmgen/shared/domain/job.ts';
+
+/**
+ * The generation engine: a GPT-2 model loaded once and kept warm, generating for a batch
+ * of requests in one call, each row with its own parameters. Rows stop independently.
+ */
+export interface GenerationRequest {
+  prompt: string;
+  params: GenerationParams;
+  /** Aborting stops this row at its next decode step (finishReason "canceled"). */
+  signal?: AbortSignal;
+}
+
+export interface GenerationOutput {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: FinishReason;
+  timings: {
+    /** Wall time of the whole batched call this row was part of. */
+    generateMs: number;
+    /** Time to the first new token for this row (prefill of the batch). */
+    firstTokenMs: number;
+    /** completionTokens per second of this row's own decode time. */
+    tokensPerSecond: number;
+  };
+}
+
+export type Device = 'cpu' | 'cuda';
+
+export interface EngineOptions {
+  /** Local folder holding config.json, tokenizer files and onnx/model.onnx. */
+  modelDir: string;
+  device: Device;
+  /** Most rows one generate() call accepts. */
+  maxBatchSize: number;
+}
+
+export interface GenerationEngine {
+  readonly maxBatchSize: number;
+  /** n_positions of the model: prompt + max_new_tokens must fit. */
+  readonly maxPositions: number;
+  /**
+   * Checks one request without computing: null when it can run, otherwise a message that
+   * says what is wrong (e.g. prompt + max_new_tokens beyond the model's positions).
+   */
+  validate(request: GenerationRequest): string | null;
+  /** Generates for every row; throws before any compute if a row fails validate(). */
+  generate(requests: GenerationRequest[]): Promise<GenerationOutput[]>;
+  dispose(): Promise<void>;
+}
