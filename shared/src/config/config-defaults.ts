@@ -1,0 +1,42 @@
+/**
+ * Every default of the process configuration, in one place. Units are part of the names;
+ * the comment says why a value was chosen. `loadConfig` applies these when a variable is
+ * unset or blank; the ranges it enforces live next to each read in load-config.ts.
+ */
+export const configDefaults = {
+  /** Cloud Run injects PORT; 8080 is also its default. 0 picks a free port (tests). */
+  port: 8080,
+  /** All interfaces: a container must accept traffic from outside itself. */
+  host: '0.0.0.0',
+  /** Local and tests need no cloud: SQLite queue and store. */
+  backend: 'embedded',
+  /** Folder of the embedded SQLite database (gitignored). */
+  dataDir: './.data',
+  /** Local cache the worker hydrates the model into, shared by processes on one host. */
+  modelCacheDir: './.cache/models',
+  /** The tested path; cuda needs the CUDA execution provider in the image. */
+  device: 'cpu',
+  /** Rows per batched generate call: batch 8 gives ~3-4x batch 1 throughput on 2 vCPU. */
+  maxBatch: 8,
+  /** How long the worker gathers jobs for a batch: short, so a lone job is not delayed. */
+  batchWindowMs: 5,
+  /** Queue and store lease; renewed while a generation runs, so it bounds crash recovery. */
+  leaseSeconds: 60,
+  /** Deliveries before a job is dead-lettered and failed (Pub/Sub allows 5-100). */
+  maxAttempts: 5,
+  /** Cloud Run sends SIGKILL 10 s after SIGTERM. */
+  shutdownGraceSeconds: 10,
+  logLevel: 'info',
+  /** long-lived pulls forever; drain exits 0 once the queue stayed empty (Cloud Run Jobs). */
+  workerMode: 'long-lived',
+  /** Idle time after which a drain-mode worker exits. */
+  drainIdleSeconds: 30,
+  /** Request body cap: fits a 10,000-item batch of short prompts (Cloud Run caps HTTP/1 at 32 MiB). */
+  maxBodyBytes: 16 * 1024 * 1024,
+  /** GPT-2 sees 1,024 tokens; ~4 characters a token leaves room for the answer. */
+  maxPromptChars: 4_000,
+  /** Items per batch; also the hard cap (larger batches are split by the client). */
+  maxBatchItems: 10_000,
+  /** Longest `Prefer: wait` / `?wait=` hold, so idle connections do not pile up. */
+  maxWaitSeconds: 60,
+} as const;

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { configDefaults } from './config-defaults.ts';
+import { ConfigError } from './config-error.ts';
+import { loadConfig } from './load-config.ts';
+
+function configErrorFor(variable: string, pattern: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    assert.equal(error.variable, variable);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('loadConfig', () => {
+  it('applies every default to an empty environment', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config, {
+      port: 8080,
+      host: '0.0.0.0',
+      backend: 'embedded',
+      dataDir: './.data',
+      model: { kind: 'builtin' },
+      modelCacheDir: configDefaults.modelCacheDir,
+      device: 'cpu',
+      logLevel: 'info',
+      maxBatch: 8,
+      batchWindowMs: 5,
+      leaseSeconds: 60,
+      maxAttempts: 5,
+      shutdownGraceSeconds: 10,
+      workerMode: 'long-lived',
+      drainIdleSeconds: configDefaults.drainIdleSeconds,
+      maxBodyBytes: configDefaults.maxBodyBytes,
+      maxPromptChars: configDefaults.maxPromptChars,
+      maxBatchItems: 10_000,
+      maxWaitSeconds: 60,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      HOST: '127.0.0.1',
+      BACKEND: 'gcp',
+      DATA_DIR: '/var/lib/warmgen',
+      MODEL_URI: 'gs://my-bucket/models/gpt2/',
+      MODEL_CACHE_DIR: '/tmp/models',
+      DEVICE: 'cuda',
+      LOG_LEVEL: 'debug',
+      MAX_BATCH: '16',
+      BATCH_WINDOW_MS: '0',
+      LEASE_SECONDS: '30',
+      MAX_ATTEMPTS: '7',
+      SHUTDOWN_GRACE_SECONDS: '25',
+      WORKER_MODE: 'drain',
+      DRAIN_IDLE_SECONDS: '5',
+      MAX_BODY_BYTES: '2048',
+      MAX_PROMPT_CHARS: '100',
+      MAX_BATCH_ITEMS: '50',
+      MAX_WAIT_SECONDS: '0',
+    });
+    assert.deepEqual(config, {
+      port: 9090,
+      host: '127.0.0.1',
+      backend: 'gcp',
+      dataDir: '/var/lib/warmgen',
+      model: { kind: 'gcs', bucket: 'my-bucket', prefix: 'models/gpt2' },
+      modelCacheDir: '/tmp/models',
+      device: 'cuda',
+      logLevel: 'debug',
+      maxBatch: 16,
+      batchWindowMs: 0,
+      leaseSeconds: 30,
+      maxAttempts: 7,
+      shutdownGraceSeconds: 25,
+      workerMode: 'drain',
+      drainIdleSeconds: 5,
+      maxBodyBytes: 2048,
+      maxPromptChars: 100,
+      maxBatchItems: 50,
+      maxWaitSeconds: 0,
+    });
+  });
+
+  it('returns a frozen object, model location included', () => {
+    const config = loadConfig({ MODEL_URI: './models/tiny' });
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.model));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  it('treats blank values as unset and trims surrounding spaces', () => {
+    const config = loadConfig({ PORT: '  ', MAX_BATCH: ' 4 ', DEVICE: ' CUDA ' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.maxBatch, 4);
+    assert.equal(config.device, 'cuda');
+  });
+
+  it('rejects a non-integer or out-of-range number, naming the variable and the range', () => {
+    assert.throws(() => loadConfig({ PORT: 'http' }), configErrorFor('PORT', /0 to 65535.*"http"/));
+    assert.throws(() => loadConfig({ PORT: '70000' }), configErrorFor('PORT', /integer/));
+    assert.throws(() => loadConfig({ MAX_BATCH: '8.5' }), configErrorFor('MAX_BATCH', /1 to 256/));
+    assert.throws(() => loadConfig({ MAX_BATCH: '0' }), configErrorFor('MAX_BATCH', /1 to 256/));
+    assert.throws(
+      () => loadConfig({ BATCH_WINDOW_MS: '1e3' }),
+      configErrorFor('BATCH_WINDOW_MS', /integer/),
+    );
+    assert.throws(
+      () => loadConfig({ LEASE_SECONDS: '-1' }),
+      configErrorFor('LEASE_SECONDS', /1 to 600/),
+    );
+  });
+
+  it('caps batch items at 10,000 whatever the variable says', () => {
+    assert.equal(loadConfig({ MAX_BATCH_ITEMS: '10000' }).maxBatchItems, 10_000);
+    assert.throws(
+      () => loadConfig({ MAX_BATCH_ITEMS: '10001' }),
+      configErrorFor('MAX_BATCH_ITEMS', /1 to 10000/),
+    );
+  });
+
+  it('rejects an unknown choice, listing the allowed ones', () => {
+    assert.throws(
+      () => loadConfig({ BACKEND: 'redis' }),
+      configErrorFor('BACKEND', /embedded, gcp/),
+    );
+    assert.throws(() => loadConfig({ DEVICE: 'gpu' }), configErrorFor('DEVICE', /cpu, cuda/));
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'verbose' }), configErrorFor('LOG_LEVEL', /debug/));
+    assert.throws(
+      () => loadConfig({ WORKER_MODE: 'once' }),
+      configErrorFor('WORKER_MODE', /drain/),
+    );
+  });
+
+  it('holds leases and attempts to what Pub/Sub accepts on the gcp backend only', () => {
+    assert.equal(loadConfig({ LEASE_SECONDS: '2', MAX_ATTEMPTS: '1' }).leaseSeconds, 2);
+    assert.throws(
+      () => loadConfig({ BACKEND: 'gcp', LEASE_SECONDS: '2' }),
+      configErrorFor('LEASE_SECONDS', /10 to 600/),
+    );
+    assert.throws(
+      () => loadConfig({ BACKEND: 'gcp', MAX_ATTEMPTS: '3' }),
+      configErrorFor('MAX_ATTEMPTS', /5 to 100/),
+    );
+  });
+
+  it('ignores variables it does not know', () => {
+    assert.equal(loadConfig({ PATH: '/usr/bin', UNRELATED: 'x' }).port, 8080);
+  });
+});

@@ -1,0 +1,128 @@
+import { configDefaults as defaults } from './config-defaults.ts';
+import { type ModelLocation, readModelLocation } from './model-location.ts';
+import { type Env, readChoice, readInteger, readString } from './parse-env.ts';
+
+export const backends = ['embedded', 'gcp'] as const;
+export type Backend = (typeof backends)[number];
+export const devices = ['cpu', 'cuda'] as const;
+export type Device = (typeof devices)[number];
+export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+export const workerModes = ['long-lived', 'drain'] as const;
+export type WorkerMode = (typeof workerModes)[number];
+
+/** Hard cap on batch size whatever MAX_BATCH_ITEMS says (product limit). */
+export const maxBatchItemsCap = 10_000;
+
+/**
+ * The configuration of every warmgen process (API, worker, or both in one process).
+ * Each process reads the fields it needs. Another backend adds its own section (for
+ * example `gcp`, read only when backend is gcp) instead of loosening these fields.
+ */
+export interface Config {
+  /** HTTP listener (API; the worker serves health on it too). */
+  readonly port: number;
+  readonly host: string;
+  readonly backend: Backend;
+  /** Folder of the embedded SQLite database. */
+  readonly dataDir: string;
+  /** MODEL_URI, parsed. */
+  readonly model: ModelLocation;
+  readonly modelCacheDir: string;
+  readonly device: Device;
+  readonly logLevel: LogLevel;
+
+  // Worker
+  readonly maxBatch: number;
+  readonly batchWindowMs: number;
+  readonly leaseSeconds: number;
+  readonly maxAttempts: number;
+  readonly shutdownGraceSeconds: number;
+  readonly workerMode: WorkerMode;
+  readonly drainIdleSeconds: number;
+
+  // API limits
+  readonly maxBodyBytes: number;
+  readonly maxPromptChars: number;
+  readonly maxBatchItems: number;
+  readonly maxWaitSeconds: number;
+}
+
+/**
+ * Parses and validates the environment once, at start-up. Pure: reads only `env`.
+ * Throws ConfigError naming the first bad variable and the form it expects.
+ */
+export function loadConfig(env: Env): Config {
+  const backend = readChoice(env, 'BACKEND', backends, defaults.backend);
+  const config: Config = {
+    port: readInteger(env, 'PORT', { min: 0, max: 65_535 }, defaults.port),
+    host: readString(env, 'HOST', defaults.host),
+    backend,
+    dataDir: readString(env, 'DATA_DIR', defaults.dataDir),
+    model: Object.freeze(readModelLocation(env, 'MODEL_URI')),
+    modelCacheDir: readString(env, 'MODEL_CACHE_DIR', defaults.modelCacheDir),
+    device: readChoice(env, 'DEVICE', devices, defaults.device),
+    logLevel: readChoice(env, 'LOG_LEVEL', logLevels, defaults.logLevel),
+
+    maxBatch: readInteger(env, 'MAX_BATCH', { min: 1, max: 256 }, defaults.maxBatch),
+    batchWindowMs: readInteger(
+      env,
+      'BATCH_WINDOW_MS',
+      { min: 0, max: 10_000 },
+      defaults.batchWindowMs,
+    ),
+    // Pub/Sub ack deadlines run 10-600 s; the embedded queue also accepts shorter ones.
+    leaseSeconds: readInteger(
+      env,
+      'LEASE_SECONDS',
+      backend === 'gcp' ? { min: 10, max: 600 } : { min: 1, max: 600 },
+      defaults.leaseSeconds,
+    ),
+    // Pub/Sub's dead-letter policy accepts 5-100 delivery attempts.
+    maxAttempts: readInteger(
+      env,
+      'MAX_ATTEMPTS',
+      backend === 'gcp' ? { min: 5, max: 100 } : { min: 1, max: 100 },
+      defaults.maxAttempts,
+    ),
+    shutdownGraceSeconds: readInteger(
+      env,
+      'SHUTDOWN_GRACE_SECONDS',
+      { min: 0, max: 3_600 },
+      defaults.shutdownGraceSeconds,
+    ),
+    workerMode: readChoice(env, 'WORKER_MODE', workerModes, defaults.workerMode),
+    drainIdleSeconds: readInteger(
+      env,
+      'DRAIN_IDLE_SECONDS',
+      { min: 0, max: 86_400 },
+      defaults.drainIdleSeconds,
+    ),
+
+    maxBodyBytes: readInteger(
+      env,
+      'MAX_BODY_BYTES',
+      { min: 1_024, max: 256 * 1024 * 1024 },
+      defaults.maxBodyBytes,
+    ),
+    maxPromptChars: readInteger(
+      env,
+      'MAX_PROMPT_CHARS',
+      { min: 1, max: 100_000 },
+      defaults.maxPromptChars,
+    ),
+    maxBatchItems: readInteger(
+      env,
+      'MAX_BATCH_ITEMS',
+      { min: 1, max: maxBatchItemsCap },
+      defaults.maxBatchItems,
+    ),
+    maxWaitSeconds: readInteger(
+      env,
+      'MAX_WAIT_SECONDS',
+      { min: 0, max: 3_600 },
+      defaults.maxWaitSeconds,
+    ),
+  };
+  return Object.freeze(config);
+}
