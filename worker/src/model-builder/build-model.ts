@@ -86,6 +86,23 @@ export async function writeModelFolder(
     });
   }
 
+  try {
+    const { parameters, bytes } = await writeModelFiles(spec, outDir, seed, options);
+    return { dir: outDir, parameters, bytes, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    throw new Error(`failed writing model folder ${outDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function writeModelFiles(
+  spec: ModelSpec,
+  outDir: string,
+  seed: number,
+  options: { size: string; onProgress?: (progress: BuildProgress) => void },
+): Promise<{ parameters: number; bytes: number }> {
+  const onnxDir = join(outDir, 'onnx');
   const plan = weightPlan(spec);
   const parameters = plan.reduce((sum, entry) => sum + elementCount(entry.dims), 0);
   const graph = buildGpt2Graph(spec);
@@ -167,7 +184,7 @@ export async function writeModelFolder(
     await writeFile(join(outDir, name), text);
     bytes += Buffer.byteLength(text);
   }
-  return { dir: outDir, parameters, bytes, seconds: (performance.now() - started) / 1000 };
+  return { parameters, bytes };
 }
 
 function externalLayout(byteLengths: number[]): {
