@@ -1,0 +1,39 @@
+import { type BackgroundTimer, startBackgroundTimer } from './background-timer.ts';
+import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
+import type { RunLoopContext } from './run-loop-context.ts';
+
+/**
+ * Keeps the leases of generating rows alive: every leaseRenewMs, the store lease
+ * (renewLease) and the queue lease (extendLease) of each unsettled row. A renewal the store
+ * refuses means another worker claimed the job after our lease expired: that row is aborted
+ * as lease_lost, because its result could no longer be recorded. Errors are logged, never
+ * thrown; one failed renewal is survivable because renewals come three per lease period.
+ */
+export function startLeaseKeeper(ctx: RunLoopContext, rows: readonly BatchRow[]): BackgroundTimer {
+  const { leaseMs, leaseRenewMs } = ctx.config;
+  const renewRow = async (row: BatchRow): Promise<void> => {
+    const jobId = row.job.id;
+    const [stored, queued] = await Promise.allSettled([
+      ctx.store.renewLease(jobId, ctx.workerId, leaseMs, ctx.now()),
+      ctx.queue.extendLease(row.message, leaseMs),
+    ]);
+    if (stored.status === 'rejected') {
+      ctx.logger.warn({ jobId, err: stored.reason }, 'store lease renewal failed');
+    } else if (!stored.value && !row.settled) {
+      ctx.logger.warn({ jobId }, 'store lease lost to another worker; row aborted');
+      abortRow(row, AbortReason.leaseLost);
+    }
+    if (queued.status === 'rejected') {
+      ctx.logger.warn({ jobId, err: queued.reason }, 'queue lease extension failed');
+    }
+  };
+  return startBackgroundTimer(
+    leaseRenewMs,
+    async () => {
+      const live = rows.filter((row) => !row.settled && row.abortReason !== AbortReason.leaseLost);
+      await Promise.all(live.map(renewRow));
+      ctx.logger.debug({ rows: live.length }, 'leases renewed');
+    },
+    (error) => ctx.logger.error({ err: error }, 'lease keeper tick failed'),
+  );
+}

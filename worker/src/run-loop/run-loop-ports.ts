@@ -1,0 +1,54 @@
+import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
+import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import type { GenerationEngine } from '../engine/generation-engine.ts';
+
+/**
+ * The narrow slices of the ports the run loop uses (bullmq's "minimal interface that
+ * LockManager needs"): tests hand in plain objects, main files hand in the real adapters.
+ */
+export type RunLoopQueue = Pick<
+  JobQueue,
+  'pull' | 'ack' | 'nack' | 'extendLease' | 'pullDeadLetters' | 'ackDeadLetter'
+>;
+
+export type RunLoopStore = Pick<
+  JobStore,
+  'getJob' | 'claimJob' | 'renewLease' | 'releaseJob' | 'completeJob' | 'failJob' | 'markCanceled'
+>;
+
+export type RunLoopEngine = Pick<GenerationEngine, 'maxBatchSize' | 'validate' | 'generate'>;
+
+/** The pino calling convention: fields first, message second. */
+export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
+
+export interface Logger {
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+}
+
+/** How a job left this worker's hands. */
+export type JobOutcome = 'succeeded' | 'failed' | 'canceled' | 'released' | 'dead_lettered';
+
+/** Why a message was acked without doing any work. */
+export type DropReason = 'terminal' | 'missing';
+
+/** What the loop reports; worker/src/metrics turns it into Prometheus series. */
+export interface RunLoopMetrics {
+  jobSettled(outcome: JobOutcome): void;
+  messageDropped(reason: DropReason): void;
+  jobClaimed(queueMs: number): void;
+  batchGenerated(rows: number, generateMs: number): void;
+  jobCompleted(completionTokens: number, tokensPerSecond: number): void;
+  inFlight(rows: number): void;
+}
+
+export const noopMetrics: RunLoopMetrics = {
+  jobSettled() {},
+  messageDropped() {},
+  jobClaimed() {},
+  batchGenerated() {},
+  jobCompleted() {},
+  inFlight() {},
+};

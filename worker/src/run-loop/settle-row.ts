@@ -1,0 +1,144 @@
+import type { JobError, JobResult } from '@warmgen/shared/domain/job.ts';
+import type { GenerationOutput } from '../engine/generation-engine.ts';
+import type { BatchRow } from './batch-row.ts';
+import { dropOrLeaveMessage } from './drop-or-leave-message.ts';
+import { ackMessage, nackMessage } from './message-acks.ts';
+import type { RunLoopContext } from './run-loop-context.ts';
+
+/**
+ * Writing a row's fate: first the store (a conditional write, the source of truth), then
+ * the queue. The invariant: a message is acked only after its job's terminal state is
+ * written, and every claimed row is settled exactly once (success, failure, cancel or
+ * release). When a store write throws, the message is left alone: our store lease and
+ * queue lease then expire and the job runs again elsewhere.
+ */
+
+/** Marks the row settled; false when something settled it already. */
+function takeRow(row: BatchRow): boolean {
+  if (row.settled) {
+    return false;
+  }
+  row.settled = true;
+  return true;
+}
+
+function storeWriteFailed(ctx: RunLoopContext, row: BatchRow, write: string, error: unknown): void {
+  ctx.logger.error(
+    { jobId: row.job.id, write, err: error },
+    'store write failed; job and message left for their leases to expire',
+  );
+}
+
+export async function completeRow(
+  ctx: RunLoopContext,
+  row: BatchRow,
+  output: GenerationOutput,
+): Promise<void> {
+  if (!takeRow(row)) {
+    return;
+  }
+  const queueMs = Math.max(0, row.claimedAtMs - row.job.createdAtMs);
+  const result: JobResult = {
+    text: output.text,
+    promptTokens: output.promptTokens,
+    completionTokens: output.completionTokens,
+    finishReason: output.finishReason,
+    timings: {
+      queueMs,
+      generateMs: output.timings.generateMs,
+      tokensPerSecond: output.timings.tokensPerSecond,
+    },
+  };
+  let written: boolean;
+  try {
+    written = await ctx.store.completeJob(row.job.id, ctx.workerId, result, ctx.now());
+  } catch (error) {
+    storeWriteFailed(ctx, row, 'completeJob', error);
+    return;
+  }
+  if (!written) {
+    ctx.logger.warn({ jobId: row.job.id }, 'result not recorded: the job is no longer ours');
+    await dropOrLeaveMessage(ctx, row.message);
+    return;
+  }
+  ctx.metrics.jobSettled('succeeded');
+  ctx.metrics.jobCompleted(output.completionTokens, output.timings.tokensPerSecond);
+  ctx.logger.info(
+    {
+      jobId: row.job.id,
+      finishReason: output.finishReason,
+      promptTokens: output.promptTokens,
+      completionTokens: output.completionTokens,
+      ...result.timings,
+    },
+    'job succeeded',
+  );
+  await ackMessage(ctx, row.message);
+}
+
+export async function cancelRow(ctx: RunLoopContext, row: BatchRow): Promise<void> {
+  if (!takeRow(row)) {
+    return;
+  }
+  let written: boolean;
+  try {
+    written = await ctx.store.markCanceled(row.job.id, ctx.workerId, ctx.now());
+  } catch (error) {
+    storeWriteFailed(ctx, row, 'markCanceled', error);
+    return;
+  }
+  if (!written) {
+    await dropOrLeaveMessage(ctx, row.message);
+    return;
+  }
+  ctx.metrics.jobSettled('canceled');
+  ctx.logger.info({ jobId: row.job.id }, 'job canceled');
+  await ackMessage(ctx, row.message);
+}
+
+export async function failRow(ctx: RunLoopContext, row: BatchRow, error: JobError): Promise<void> {
+  if (!takeRow(row)) {
+    return;
+  }
+  let written: boolean;
+  try {
+    written = await ctx.store.failJob(row.job.id, error, ctx.now(), ctx.workerId);
+  } catch (writeError) {
+    storeWriteFailed(ctx, row, 'failJob', writeError);
+    return;
+  }
+  if (!written) {
+    await dropOrLeaveMessage(ctx, row.message);
+    return;
+  }
+  ctx.metrics.jobSettled('failed');
+  ctx.logger.warn({ jobId: row.job.id, code: error.code, reason: error.message }, 'job failed');
+  await ackMessage(ctx, row.message);
+}
+
+/**
+ * Hands the job back: store to queued, message nacked for a prompt redelivery (which counts
+ * as a delivery attempt, so a job that keeps failing ends on the dead-letter path). The nack
+ * happens even when the store write fails: the redelivery then waits for our lease to expire.
+ */
+export async function releaseRow(ctx: RunLoopContext, row: BatchRow, why: string): Promise<void> {
+  if (!takeRow(row)) {
+    return;
+  }
+  try {
+    await ctx.store.releaseJob(row.job.id, ctx.workerId);
+    ctx.metrics.jobSettled('released');
+    ctx.logger.info({ jobId: row.job.id, attempts: row.job.attempts, why }, 'job released');
+  } catch (error) {
+    storeWriteFailed(ctx, row, 'releaseJob', error);
+  }
+  await nackMessage(ctx, row.message);
+}
+
+/** Lease lost while generating: the job is someone else's; only our message is ours. */
+export async function leaveRow(ctx: RunLoopContext, row: BatchRow): Promise<void> {
+  if (!takeRow(row)) {
+    return;
+  }
+  await dropOrLeaveMessage(ctx, row.message);
+}
