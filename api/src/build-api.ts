@@ -1,0 +1,159 @@
+import swagger from '@fastify/swagger';
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
+import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
+import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import { errorBody } from './api-error.ts';
+import type { ApiLimits } from './api-limits.ts';
+import { createApiMetrics } from './api-metrics.ts';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installErrorHandling,
+} from './error-handler.ts';
+import { installJsonBodyParser } from './json-body-parser.ts';
+import {
+  loggerOptions,
+  type PinoLoggerOptions,
+  traceChildLoggerFactory,
+} from './logger-options.ts';
+import { CloudLoggingLogController } from './request-log-controller.ts';
+import { batchesRoutes } from './routes/batches-routes.ts';
+import { generationsRoutes } from './routes/generations-routes.ts';
+import { opsRoutes } from './routes/ops-routes.ts';
+import type { RouteContext } from './routes/route-context.ts';
+import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
+import type { PollTuning } from './wait-for-job.ts';
+
+export interface ApiDeps {
+  store: JobStore;
+  queue: JobQueue;
+  limits: ApiLimits;
+  /** Readiness for /readyz (e.g. false until adapters connect and once shutdown starts). */
+  isReady: () => boolean;
+  /** Where the API's metrics go; one registry per API instance. */
+  registry: Registry;
+  /** Epoch milliseconds, for job timestamps (default Date.now). */
+  now?: () => number;
+  /** Ids for jobs and batches (default `job_…` / `batch_…` from shared's ids.ts). */
+  newId?: (kind: 'job' | 'batch') => string;
+  /** true: Cloud Logging JSON at info (the default); false: silent; or pino options. */
+  logger?: boolean | PinoLoggerOptions;
+  /** Google Cloud project, so log lines carry `logging.googleapis.com/trace`. */
+  traceProjectId?: string | null;
+  /** Internals a test may shrink; the defaults suit production. */
+  tuning?: Partial<ApiTuning>;
+}
+
+export interface ApiTuning {
+  /** Jobs per store.listBatchJobs page when streaming results. */
+  resultsPageSize: number;
+  /** Job ids per queue.publish call for a batch. */
+  publishChunkSize: number;
+  /** Long-poll store reads: 50 ms first, growing 1.5x up to 500 ms. */
+  poll: PollTuning;
+}
+
+const defaultTuning: ApiTuning = {
+  resultsPageSize: 500,
+  publishChunkSize: 500,
+  poll: { firstDelayMs: 50, maxDelayMs: 500, growthFactor: 1.5 },
+};
+
+export type ApiServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * The HTTP API as a Fastify instance, not yet listening. Everything it talks to is
+ * injected; it reads no environment. Call `listen` to serve and `close` to stop (open
+ * long polls answer at once when closing starts).
+ */
+export function buildApi(deps: ApiDeps): ApiServer {
+  const tuning: ApiTuning = { ...defaultTuning, ...deps.tuning };
+  const logger =
+    deps.logger === false
+      ? false
+      : deps.logger === true || deps.logger === undefined
+        ? loggerOptions()
+        : deps.logger;
+
+  const app = Fastify({
+    logger,
+    childLoggerFactory: traceChildLoggerFactory(deps.traceProjectId ?? null),
+    logController: new CloudLoggingLogController(),
+    bodyLimit: deps.limits.maxBodyBytes,
+    // Long polls must not be cut by a request timeout; Cloud Run's own limit applies.
+    requestTimeout: 0,
+    return503OnClosing: false,
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    schemaErrorFormatter: (errors, dataVar) =>
+      new Error(detailsToMessage(describeSchemaErrors(errors, dataVar))),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  const closingController = new AbortController();
+  app.addHook('preClose', async () => {
+    closingController.abort();
+  });
+  // Requests arriving while closing get the usual error shape (Fastify's own 503 does not).
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closingController.signal.aborted) {
+      return reply
+        .code(503)
+        .header('connection', 'close')
+        .send(errorBody('unavailable', 'the server is shutting down; retry'));
+    }
+  });
+
+  const metrics = createApiMetrics(deps.registry, deps.store, deps.queue, app.log);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  installErrorHandling(app);
+  installJsonBodyParser(app);
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'warmgen',
+        version: '1',
+        description: 'Asynchronous GPT-2 text generation: submit, poll or wait, batch, cancel.',
+      },
+      tags: [{ name: 'generations' }, { name: 'batches' }, { name: 'operations' }],
+    },
+  });
+
+  const context: RouteContext = {
+    store: deps.store,
+    queue: deps.queue,
+    limits: deps.limits,
+    metrics,
+    now: deps.now ?? Date.now,
+    newId: deps.newId ?? ((kind) => (kind === 'job' ? newJobId() : newBatchId())),
+    poll: tuning.poll,
+    closing: closingController.signal,
+    resultsPageSize: tuning.resultsPageSize,
+    publishChunkSize: tuning.publishChunkSize,
+  };
+  app.register(generationsRoutes, context);
+  app.register(batchesRoutes, context);
+  app.register(opsRoutes, { isReady: deps.isReady, registry: deps.registry });
+  return app;
+}

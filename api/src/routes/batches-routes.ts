@@ -1,0 +1,236 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import type { Batch, NewJob, StatusCounts, WebhookSpec } from '@warmgen/shared/domain/job.ts';
+import { ApiError } from '../api-error.ts';
+import {
+  createBatchJsonlParser,
+  duplicateError,
+  findDuplicateCustomId,
+} from '../batch-jsonl-parser.ts';
+import { batchResultsStream } from '../batch-results-stream.ts';
+import {
+  BatchQuerySchema,
+  createBatchBodySchema,
+  defaultBatchWebhookEvents,
+} from '../schemas/batch-request.ts';
+import { BatchResultLineSchema, BatchViewSchema, toBatchView } from '../schemas/batch-view.ts';
+import { batchWebhookEvents, IdParamsSchema } from '../schemas/common-schemas.ts';
+import { errorResponses } from '../schemas/error-schema.ts';
+import { assertUtf8Charset, decodeUtf8Strict } from '../strict-utf8.ts';
+import type { RouteContext } from './route-context.ts';
+
+const jsonlMediaTypes = ['application/jsonl', 'application/x-ndjson'];
+
+/** POST /v1/batches, GET /v1/batches/:id, GET /v1/batches/:id/results, POST /v1/batches/:id/cancel. */
+export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const { store, queue, limits, metrics } = ctx;
+  const tags = ['batches'];
+
+  // JSONL is accepted only in this scope: elsewhere it is a 415.
+  const parseJsonl = createBatchJsonlParser(limits);
+  app.addContentTypeParser(jsonlMediaTypes, { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      assertUtf8Charset(request.headers['content-type']);
+      const buffer = body as Buffer;
+      if (buffer.length === 0) {
+        throw new ApiError('empty_body', 'request body is empty; send one JSON object per line');
+      }
+      done(null, parseJsonl(decodeUtf8Strict(buffer)));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.post(
+    '/v1/batches',
+    {
+      schema: {
+        summary: 'Submit a batch',
+        description:
+          'Either `application/json` `{items, webhook?}` or a JSONL upload (`application/jsonl` or ' +
+          '`application/x-ndjson`, one item object per line; its webhook goes in `webhook_url`/`webhook_events`). ' +
+          `Up to ${limits.maxBatchItems} items with unique custom_id. All jobs are recorded together, then queued.`,
+        tags,
+        consumes: ['application/json', ...jsonlMediaTypes],
+        body: createBatchBodySchema(limits),
+        querystring: BatchQuerySchema,
+        response: { 202: BatchViewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { items } = request.body;
+      const isJsonl = jsonlMediaTypes.some((t) => request.headers['content-type']?.startsWith(t));
+      if (!isJsonl) {
+        // JSONL uploads were checked line by line by their parser already.
+        const duplicate = findDuplicateCustomId(items);
+        if (duplicate) {
+          throw duplicateError(
+            `body/items/${duplicate.index}`,
+            `body/items/${duplicate.firstIndex}`,
+            duplicate.customId,
+          );
+        }
+      }
+      const webhook = batchWebhook(request.body.webhook, request.query, isJsonl);
+      const nowMs = ctx.now();
+      const batch: Batch = {
+        id: ctx.newId('batch'),
+        createdAtMs: nowMs,
+        itemCount: items.length,
+        webhook,
+        cancelRequested: false,
+      };
+      const jobs: NewJob[] = items.map((item) => ({
+        id: ctx.newId('job'),
+        prompt: item.prompt,
+        params: resolveGenerationParams(item.params ?? {}),
+        batchId: batch.id,
+        customId: item.custom_id,
+        // The batch holds the webhook; delivery looks it up from the job's batch.
+        webhook: null,
+        idempotencyKey: null,
+        createdAtMs: nowMs,
+      }));
+
+      await store.createBatch(batch, jobs);
+      for (let start = 0; start < jobs.length; start += ctx.publishChunkSize) {
+        const ids = jobs.slice(start, start + ctx.publishChunkSize).map((job) => job.id);
+        try {
+          await queue.publish(ids);
+        } catch (error) {
+          // The jobs are recorded but only the first `start` are queued; say so in the log.
+          request.log.error(
+            { err: error, batchId: batch.id, queued: start, total: jobs.length },
+            'batch recorded but queuing failed part way',
+          );
+          throw error;
+        }
+      }
+      metrics.countSubmitted('batch', jobs.length);
+
+      const counts: StatusCounts = {
+        queued: jobs.length,
+        running: 0,
+        succeeded: 0,
+        failed: 0,
+        canceled: 0,
+      };
+      reply.header('location', `/v1/batches/${batch.id}`);
+      return reply.code(202).send(toBatchView(batch, counts));
+    },
+  );
+
+  app.get(
+    '/v1/batches/:id',
+    {
+      schema: {
+        summary: 'Get a batch: its status and job counts by status',
+        tags,
+        params: IdParamsSchema,
+        response: { 200: BatchViewSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const batch = await getBatchOr404(request.params.id);
+      return toBatchView(batch, await store.countBatchJobs(batch.id));
+    },
+  );
+
+  app.get(
+    '/v1/batches/:id/results',
+    {
+      schema: {
+        summary: 'Stream a batch’s results as JSONL, one line per item, in custom_id order',
+        description: 'Items not finished yet appear with their current status and null result.',
+        tags,
+        params: IdParamsSchema,
+        response: {
+          200: { content: { 'application/jsonl': { schema: BatchResultLineSchema } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const batch = await getBatchOr404(request.params.id);
+      const stream = batchResultsStream(store, batch.id, ctx.resultsPageSize);
+      // The schema documents one line; the type provider cannot know a stream carries many.
+      return reply.type('application/jsonl; charset=utf-8').send(stream as never);
+    },
+  );
+
+  app.post(
+    '/v1/batches/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a batch',
+        description:
+          'Queued jobs are canceled at once; running ones stop at their next decode step. 409 when every job has finished.',
+        tags,
+        params: IdParamsSchema,
+        response: { 200: BatchViewSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const batch = await getBatchOr404(request.params.id);
+      const changed = await store.cancelBatch(batch.id, ctx.now());
+      const counts = await store.countBatchJobs(batch.id);
+      if (changed === 0 && counts.queued + counts.running === 0) {
+        throw new ApiError(
+          'conflict',
+          `batch ${batch.id} has already finished and cannot be canceled`,
+        );
+      }
+      const after = (await store.getBatch(batch.id)) ?? batch;
+      return toBatchView({ ...after, cancelRequested: true }, counts);
+    },
+  );
+
+  async function getBatchOr404(id: string): Promise<Batch> {
+    const batch = await store.getBatch(id);
+    if (batch === null) {
+      throw new ApiError('not_found', `batch ${id} does not exist`);
+    }
+    return batch;
+  }
+};
+
+function batchWebhook(
+  bodyWebhook: { url: string; events?: string[] } | undefined,
+  query: { webhook_url?: string; webhook_events?: string },
+  isJsonl: boolean,
+): WebhookSpec | null {
+  if (!isJsonl) {
+    if (query.webhook_url !== undefined || query.webhook_events !== undefined) {
+      throw new ApiError(
+        'validation_failed',
+        'querystring/webhook_url is for JSONL uploads only; put webhook in the JSON body',
+        [{ field: 'querystring/webhook_url', message: 'is for JSONL uploads only' }],
+      );
+    }
+    return bodyWebhook
+      ? { url: bodyWebhook.url, events: bodyWebhook.events ?? [...defaultBatchWebhookEvents] }
+      : null;
+  }
+  if (query.webhook_url === undefined) {
+    if (query.webhook_events !== undefined) {
+      throw new ApiError('validation_failed', 'querystring/webhook_events needs webhook_url', [
+        { field: 'querystring/webhook_events', message: 'needs webhook_url' },
+      ]);
+    }
+    return null;
+  }
+  const events =
+    query.webhook_events === undefined
+      ? [...defaultBatchWebhookEvents]
+      : [...new Set(query.webhook_events.split(',').map((e) => e.trim()))];
+  const known: readonly string[] = batchWebhookEvents;
+  const unknown = events.filter((e) => !known.includes(e));
+  if (unknown.length > 0 || events.length === 0) {
+    throw new ApiError(
+      'validation_failed',
+      `querystring/webhook_events has unknown events (${unknown.join(', ')}); known: ${known.join(', ')}`,
+      [{ field: 'querystring/webhook_events', message: 'has unknown events' }],
+    );
+  }
+  return { url: query.webhook_url, events };
+}

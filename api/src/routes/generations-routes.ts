@@ -1,0 +1,178 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import type { Job, NewJob } from '@warmgen/shared/domain/job.ts';
+import { isTerminal } from '@warmgen/shared/domain/job-status.ts';
+import { ApiError } from '../api-error.ts';
+import { isSameSubmission } from '../idempotency.ts';
+import { parsePreferWait } from '../prefer-wait.ts';
+import { requestAbort } from '../request-abort.ts';
+import {
+  IdParamsSchema,
+  jobWebhookEvents,
+  SubmitHeadersSchema,
+  waitQuerySchema,
+} from '../schemas/common-schemas.ts';
+import { errorResponses } from '../schemas/error-schema.ts';
+import { createGenerationBodySchema } from '../schemas/generation-request.ts';
+import { JobViewSchema, toJobView } from '../schemas/job-view.ts';
+import { waitForTerminalJob } from '../wait-for-job.ts';
+import type { RouteContext } from './route-context.ts';
+
+/** POST /v1/generations, GET /v1/generations/:id, POST /v1/generations/:id/cancel. */
+export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  const { store, queue, limits, metrics } = ctx;
+  const tags = ['generations'];
+
+  /** Waits for a job to finish, for at most `seconds`, stopping early if nobody listens. */
+  async function waitFor(job: Job, seconds: number, reply: Parameters<typeof requestAbort>[0]) {
+    if (seconds <= 0 || isTerminal(job.status)) {
+      return job;
+    }
+    const abort = requestAbort(reply, ctx.closing);
+    try {
+      const latest = await waitForTerminalJob(
+        () => store.getJob(job.id),
+        job,
+        seconds * 1000,
+        abort.signal,
+        ctx.poll,
+      );
+      return latest ?? job;
+    } finally {
+      abort.dispose();
+    }
+  }
+
+  app.post(
+    '/v1/generations',
+    {
+      schema: {
+        summary: 'Submit a prompt',
+        description:
+          'Accepts the job (202) and queues it. With `Prefer: wait=N` the response is held up to N seconds (at most ' +
+          `${limits.maxWaitSeconds}) and is a 200 when the job finished in that time.`,
+        tags,
+        body: createGenerationBodySchema(limits),
+        headers: SubmitHeadersSchema,
+        response: { 200: JobViewSchema, 202: JobViewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      // Parsed before any write: a bad header must not leave a job behind.
+      const waitSeconds = parsePreferWait(request.headers.prefer, limits.maxWaitSeconds);
+      const { prompt, params, webhook } = request.body;
+      const idempotencyKey = request.headers['idempotency-key'] ?? null;
+      const newJob: NewJob = {
+        id: ctx.newId('job'),
+        prompt,
+        params: resolveGenerationParams(params ?? {}),
+        batchId: null,
+        customId: null,
+        webhook: webhook
+          ? { url: webhook.url, events: webhook.events ?? [...jobWebhookEvents] }
+          : null,
+        idempotencyKey,
+        createdAtMs: ctx.now(),
+      };
+      // The hot path: one store write, one publish, no reads.
+      const [stored] = await store.createJobs([newJob]);
+      if (stored === undefined) {
+        throw new Error('store.createJobs returned no job');
+      }
+      const replayed = stored.id !== newJob.id;
+      if (replayed) {
+        if (!isSameSubmission(stored, newJob)) {
+          throw new ApiError(
+            'idempotency_key_reused',
+            `Idempotency-Key "${idempotencyKey}" was already used for job ${stored.id} with a different request; use a new key for a new request`,
+          );
+        }
+        reply.header('idempotent-replayed', 'true');
+      }
+      // A replay of a job still queued publishes again: if the first attempt failed after the
+      // write, this heals it; a duplicate message is harmless (claims are conditional).
+      if (!replayed || stored.status === 'queued') {
+        await queue.publish([stored.id]);
+      }
+      if (!replayed) {
+        metrics.countSubmitted('generation', 1);
+      }
+
+      let job = stored;
+      if (waitSeconds !== null) {
+        reply.header('preference-applied', `wait=${waitSeconds}`);
+        job = await waitFor(stored, waitSeconds, reply);
+      }
+      reply.header('location', `/v1/generations/${job.id}`);
+      return reply.code(isTerminal(job.status) ? 200 : 202).send(toJobView(job));
+    },
+  );
+
+  app.get(
+    '/v1/generations/:id',
+    {
+      schema: {
+        summary: 'Get a job',
+        description:
+          '`?wait=N` long-polls: answers as soon as the job is finished, or after N seconds.',
+        tags,
+        params: IdParamsSchema,
+        querystring: waitQuerySchema(limits.maxWaitSeconds),
+        response: { 200: JobViewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const job = await store.getJob(id);
+      if (job === null) {
+        throw notFound(id);
+      }
+      return toJobView(await waitFor(job, request.query.wait ?? 0, reply));
+    },
+  );
+
+  app.post(
+    '/v1/generations/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a job',
+        description:
+          'A queued job is canceled at once (200). A running one is asked to stop at its next decode step (202, ' +
+          '`cancel_requested: true`). A finished job cannot be canceled (409).',
+        tags,
+        params: IdParamsSchema,
+        response: { 200: JobViewSchema, 202: JobViewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      // Read first: the store's answer alone cannot tell "already canceled" from "canceled now".
+      const before = await store.getJob(id);
+      if (before === null) {
+        throw notFound(id);
+      }
+      if (isTerminal(before.status)) {
+        throw alreadyFinished(before);
+      }
+      const after = await store.requestCancel(id, ctx.now());
+      if (after === null) {
+        throw notFound(id);
+      }
+      if (isTerminal(after.status) && after.status !== 'canceled') {
+        throw alreadyFinished(after);
+      }
+      return reply.code(after.status === 'canceled' ? 200 : 202).send(toJobView(after));
+    },
+  );
+};
+
+function notFound(id: string): ApiError {
+  return new ApiError('not_found', `generation ${id} does not exist`);
+}
+
+function alreadyFinished(job: Job): ApiError {
+  return new ApiError(
+    'conflict',
+    `generation ${job.id} is already ${job.status} and cannot be canceled`,
+  );
+}

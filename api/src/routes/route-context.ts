@@ -1,0 +1,20 @@
+import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
+import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import type { ApiLimits } from '../api-limits.ts';
+import type { ApiMetrics } from '../api-metrics.ts';
+import type { PollTuning } from '../wait-for-job.ts';
+
+/** What every route plugin receives from buildApi. */
+export interface RouteContext {
+  store: JobStore;
+  queue: JobQueue;
+  limits: ApiLimits;
+  metrics: ApiMetrics;
+  now: () => number;
+  newId: (kind: 'job' | 'batch') => string;
+  poll: PollTuning;
+  /** Fires when the server starts closing, so long polls answer at once. */
+  closing: AbortSignal;
+  resultsPageSize: number;
+  publishChunkSize: number;
+}
