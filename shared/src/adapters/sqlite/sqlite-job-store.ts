@@ -1,0 +1,250 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../../domain/job.ts';
+import { jobStatuses } from '../../domain/job-status.ts';
+import type { JobStore } from '../../ports/job-store.ts';
+import { batchParams, jobColumns, newJobParams, rowToBatch, rowToJob, toJson } from './job-rows.ts';
+import { openDatabase } from './open-database.ts';
+import { inTransaction } from './transaction.ts';
+
+/**
+ * The job store on the embedded SQLite database. Every state change is one conditional
+ * UPDATE whose WHERE clause lists the states it may start from (and the lease owner where
+ * the port says so); `changes` or RETURNING tells whether it took effect. The methods are
+ * synchronous underneath: each statement or transaction completes before any other code on
+ * this thread runs, and other processes wait on SQLite's write lock.
+ */
+export class SqliteJobStore implements JobStore {
+  readonly #db: DatabaseSync;
+  readonly #sql: ReturnType<typeof prepareStatements>;
+
+  /** Opens (and migrates) the database file; close() closes it. */
+  static open(path: string): SqliteJobStore {
+    return new SqliteJobStore(openDatabase(path));
+  }
+
+  /** Takes ownership of a handle from openDatabase: close() closes it. */
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#sql = prepareStatements(db);
+  }
+
+  async createJobs(jobs: NewJob[]): Promise<Job[]> {
+    return inTransaction(this.#db, () =>
+      jobs.map((job) => {
+        const { changes } = this.#sql.insertJobUnlessKeyExists.run(newJobParams(job));
+        if (changes === 1 || job.idempotencyKey === null) {
+          return queuedJob(job);
+        }
+        // The key exists (from an earlier request or earlier in this list): return that job.
+        const row = this.#sql.selectJobByIdempotencyKey.get({ key: job.idempotencyKey });
+        if (row === undefined) {
+          throw new Error(`job ${job.id} was not inserted and no job has its idempotency key`);
+        }
+        return rowToJob(row);
+      }),
+    );
+  }
+
+  async createBatch(batch: Batch, jobs: NewJob[]): Promise<void> {
+    inTransaction(this.#db, () => {
+      this.#sql.insertBatch.run(batchParams(batch));
+      for (const job of jobs) {
+        this.#sql.insertJob.run(newJobParams(job));
+      }
+    });
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const row = this.#sql.selectJob.get({ id });
+    return row === undefined ? null : rowToJob(row);
+  }
+
+  async getBatch(id: string): Promise<Batch | null> {
+    const row = this.#sql.selectBatch.get({ id });
+    return row === undefined ? null : rowToBatch(row);
+  }
+
+  async claimJob(
+    id: string,
+    workerId: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<Job | null> {
+    const row = this.#sql.claim.get({ id, worker: workerId, now: nowMs, until: nowMs + leaseMs });
+    return row === undefined ? null : rowToJob(row);
+  }
+
+  async renewLease(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<boolean> {
+    return changed(this.#sql.renew.run({ id, worker: workerId, until: nowMs + leaseMs }));
+  }
+
+  async releaseJob(id: string, workerId: string): Promise<boolean> {
+    return changed(this.#sql.release.run({ id, worker: workerId }));
+  }
+
+  async completeJob(
+    id: string,
+    workerId: string,
+    result: JobResult,
+    nowMs: number,
+  ): Promise<boolean> {
+    return changed(
+      this.#sql.complete.run({ id, worker: workerId, result: toJson(result), now: nowMs }),
+    );
+  }
+
+  async failJob(id: string, error: JobError, nowMs: number, workerId?: string): Promise<boolean> {
+    const params = { id, error: toJson(error), now: nowMs };
+    return workerId === undefined
+      ? changed(this.#sql.failAny.run(params))
+      : changed(this.#sql.failHeld.run({ ...params, worker: workerId }));
+  }
+
+  async requestCancel(id: string, nowMs: number): Promise<Job | null> {
+    const row = this.#sql.requestCancel.get({ id, now: nowMs }) ?? this.#sql.selectJob.get({ id });
+    return row === undefined ? null : rowToJob(row);
+  }
+
+  async markCanceled(id: string, workerId: string, nowMs: number): Promise<boolean> {
+    return changed(this.#sql.markCanceled.run({ id, worker: workerId, now: nowMs }));
+  }
+
+  async listBatchJobs(
+    batchId: string,
+    afterCustomId: string | null,
+    limit: number,
+  ): Promise<Job[]> {
+    const rows =
+      afterCustomId === null
+        ? this.#sql.listBatchFirstPage.all({ batch: batchId, limit })
+        : this.#sql.listBatchPageAfter.all({ batch: batchId, after: afterCustomId, limit });
+    return rows.map(rowToJob);
+  }
+
+  async countBatchJobs(batchId: string): Promise<StatusCounts> {
+    return toCounts(this.#sql.countBatch.all({ batch: batchId }));
+  }
+
+  async cancelBatch(batchId: string, nowMs: number): Promise<number> {
+    return inTransaction(this.#db, () => {
+      this.#sql.markBatchCanceled.run({ batch: batchId });
+      return Number(this.#sql.cancelBatchJobs.run({ batch: batchId, now: nowMs }).changes);
+    });
+  }
+
+  async countJobs(): Promise<StatusCounts> {
+    return toCounts(this.#sql.countAll.all());
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) {
+      this.#db.close();
+    }
+  }
+}
+
+function queuedJob(job: NewJob): Job {
+  return {
+    ...job,
+    status: 'queued',
+    attempts: 0,
+    leaseOwner: null,
+    leaseExpiresAtMs: null,
+    cancelRequested: false,
+    startedAtMs: null,
+    finishedAtMs: null,
+    result: null,
+    error: null,
+  };
+}
+
+function changed(outcome: { changes: number | bigint }): boolean {
+  return Number(outcome.changes) > 0;
+}
+
+function toCounts(rows: Record<string, unknown>[]): StatusCounts {
+  const counts = Object.fromEntries(jobStatuses.map((status) => [status, 0])) as StatusCounts;
+  for (const row of rows) {
+    counts[row.status as keyof StatusCounts] = Number(row.n);
+  }
+  return counts;
+}
+
+// A terminal transition also drops the lease: leaseOwner names a worker only while running.
+const endLease = 'lease_owner = NULL, lease_expires_at_ms = NULL';
+const held = "status = 'running' AND lease_owner = $worker";
+
+function prepareStatements(db: DatabaseSync) {
+  const prepare = (sql: string): StatementSync => db.prepare(sql);
+  const insertValues =
+    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, status) ' +
+    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, 'queued')";
+  return {
+    insertJob: prepare(`INSERT INTO jobs ${insertValues}`),
+    insertJobUnlessKeyExists: prepare(
+      `INSERT INTO jobs ${insertValues}
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+    ),
+    selectJobByIdempotencyKey: prepare(
+      `SELECT ${jobColumns} FROM jobs WHERE idempotency_key = $key`,
+    ),
+    insertBatch: prepare(
+      `INSERT INTO batches (id, created_at_ms, item_count, webhook, cancel_requested)
+       VALUES ($id, $created_at_ms, $item_count, $webhook, $cancel_requested)`,
+    ),
+    selectJob: prepare(`SELECT ${jobColumns} FROM jobs WHERE id = $id`),
+    selectBatch: prepare('SELECT * FROM batches WHERE id = $id'),
+    claim: prepare(
+      `UPDATE jobs SET status = 'running', lease_owner = $worker, lease_expires_at_ms = $until,
+         attempts = attempts + 1, started_at_ms = $now
+       WHERE id = $id
+         AND (status = 'queued' OR (status = 'running' AND lease_expires_at_ms <= $now))
+       RETURNING ${jobColumns}`,
+    ),
+    renew: prepare(`UPDATE jobs SET lease_expires_at_ms = $until WHERE id = $id AND ${held}`),
+    release: prepare(`UPDATE jobs SET status = 'queued', ${endLease} WHERE id = $id AND ${held}`),
+    complete: prepare(
+      `UPDATE jobs SET status = 'succeeded', result = $result, finished_at_ms = $now, ${endLease}
+       WHERE id = $id AND ${held}`,
+    ),
+    failHeld: prepare(
+      `UPDATE jobs SET status = 'failed', error = $error, finished_at_ms = $now, ${endLease}
+       WHERE id = $id AND ${held}`,
+    ),
+    failAny: prepare(
+      `UPDATE jobs SET status = 'failed', error = $error, finished_at_ms = $now, ${endLease}
+       WHERE id = $id AND status IN ('queued', 'running')`,
+    ),
+    // queued -> canceled now; running keeps running with cancel_requested until its worker stops.
+    requestCancel: prepare(
+      `UPDATE jobs SET cancel_requested = 1,
+         status = CASE status WHEN 'queued' THEN 'canceled' ELSE status END,
+         finished_at_ms = CASE status WHEN 'queued' THEN $now ELSE finished_at_ms END
+       WHERE id = $id AND status IN ('queued', 'running')
+       RETURNING ${jobColumns}`,
+    ),
+    markCanceled: prepare(
+      `UPDATE jobs SET status = 'canceled', finished_at_ms = $now, ${endLease}
+       WHERE id = $id AND ${held}`,
+    ),
+    listBatchFirstPage: prepare(
+      `SELECT ${jobColumns} FROM jobs WHERE batch_id = $batch ORDER BY custom_id LIMIT $limit`,
+    ),
+    listBatchPageAfter: prepare(
+      `SELECT ${jobColumns} FROM jobs WHERE batch_id = $batch AND custom_id > $after
+       ORDER BY custom_id LIMIT $limit`,
+    ),
+    countBatch: prepare(
+      'SELECT status, count(*) AS n FROM jobs WHERE batch_id = $batch GROUP BY status',
+    ),
+    markBatchCanceled: prepare('UPDATE batches SET cancel_requested = 1 WHERE id = $batch'),
+    cancelBatchJobs: prepare(
+      `UPDATE jobs SET cancel_requested = 1,
+         status = CASE status WHEN 'queued' THEN 'canceled' ELSE status END,
+         finished_at_ms = CASE status WHEN 'queued' THEN $now ELSE finished_at_ms END
+       WHERE batch_id = $batch
+         AND (status = 'queued' OR (status = 'running' AND cancel_requested = 0))`,
+    ),
+    countAll: prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
+  };
+}
