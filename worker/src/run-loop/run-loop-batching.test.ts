@@ -9,7 +9,7 @@ test('micro-batching gathers messages published together into one generate call'
   for (const id of ids) {
     parts.store.add(id);
   }
-  const { loop, registry } = startLoop({ ...parts, config: { batchWindowMs: 50 } });
+  const { loop, registry } = startLoop({ ...parts, config: { batchWindowMs: 250 } });
   t.after(() => loop.stop());
   // Published one by one with gaps shorter than the window: still one batch.
   for (const id of ids) {
@@ -112,7 +112,7 @@ test('two loops on one store never complete a job twice, even with every message
 
 test('an invalid request is failed without generating and never retried', async (t) => {
   const parts = plainParts();
-  parts.store.add('too-long', { prompt: 'word '.repeat(70) });
+  parts.store.add('too-long', { prompt: 'word '.repeat(1030) });
   parts.store.add('fine');
   await parts.queue.publish(['too-long', 'fine']);
   const { loop } = startLoop(parts);

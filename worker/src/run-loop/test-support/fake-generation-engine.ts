@@ -29,7 +29,7 @@ export interface FakeEngine extends RunLoopEngine {
  */
 export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
   const maxBatchSize = options.maxBatchSize ?? 8;
-  const maxPositions = options.maxPositions ?? 64;
+  const maxPositions = options.maxPositions ?? 1024;
   const stepMs = options.stepMs ?? 1;
   const calls: string[][] = [];
   let inProgress = 0;

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import { workerMetricNames } from '../metrics/worker-metrics.ts';
+import { metricValue, plainParts, startLoop, waitFor } from './test-support/run-loop-harness.ts';
+
+const longParams = (tokens: number) => resolveGenerationParams({ max_new_tokens: tokens });
+
+test('a long generation keeps its store and queue leases alive', async (t) => {
+  const parts = plainParts({ stepMs: 10 });
+  parts.store.add('long', { params: longParams(40) });
+  await parts.queue.publish(['long']);
+  // leaseMs 120 against a ~400 ms generation: without renewal, worker-b would take it over.
+  const config = { leaseMs: 120, cancelPollMs: 1_000 };
+  const a = startLoop({ ...parts, workerId: 'worker-a', config });
+  await waitFor('claimed by a', () => parts.store.jobs.get('long')?.leaseOwner === 'worker-a');
+  const b = startLoop({ ...parts, workerId: 'worker-b', config });
+  t.after(() => Promise.all([a.loop.stop(), b.loop.stop()]));
+  await waitFor('succeeded', () => parts.store.jobs.get('long')?.status === 'succeeded');
+  assert.deepEqual(parts.store.writes, ['claim:long', 'complete:long']);
+  assert.ok(parts.queue.count('extend', 'long') >= 3, `extends: ${parts.queue.count('extend')}`);
+  assert.equal(parts.queue.count('pull', 'long'), 1, 'never redelivered');
+  assert.equal(parts.store.jobs.get('long')?.result?.completionTokens, 40);
+});
+
+test('a row whose store lease was taken over is aborted and not recorded', async (t) => {
+  const parts = plainParts({ stepMs: 10 });
+  parts.store.add('stolen', { params: longParams(100) });
+  await parts.queue.publish(['stolen']);
+  const { loop, logger } = startLoop({ ...parts, config: { leaseMs: 90, cancelPollMs: 1_000 } });
+  t.after(() => loop.stop());
+  await waitFor('running', () => parts.store.jobs.get('stolen')?.status === 'running');
+  // Another worker claimed it after an (imagined) expiry of worker-a's lease.
+  const job = parts.store.jobs.get('stolen')!;
+  parts.store.jobs.set('stolen', { ...job, leaseOwner: 'worker-z' });
+  await waitFor('row aborted', () =>
+    logger.messages().includes('store lease lost to another worker; row aborted'),
+  );
+  await waitFor('engine idle', () => parts.engine.running() === 0, 500);
+  assert.equal(parts.store.jobs.get('stolen')?.leaseOwner, 'worker-z');
+  assert.deepEqual(parts.store.writes, ['claim:stolen']);
+  assert.equal(parts.queue.count('ack', 'stolen'), 0, 'message left for its lease to expire');
+});
+
+test('cancel stops a running row at its next step; its batch-mates finish', async (t) => {
+  const parts = plainParts({ stepMs: 5 });
+  parts.store.add('victim', { params: longParams(400) });
+  parts.store.add('mate', { params: longParams(30) });
+  await parts.queue.publish(['victim', 'mate']);
+  const { loop, registry } = startLoop(parts);
+  t.after(() => loop.stop());
+  await waitFor('running', () => parts.store.jobs.get('victim')?.status === 'running');
+  const canceledAtMs = Date.now();
+  parts.store.requestCancel('victim');
+  await waitFor('canceled', () => parts.store.jobs.get('victim')?.status === 'canceled');
+  // 400 steps of 5 ms would take 2 s: the row stopped well before.
+  assert.ok(Date.now() - canceledAtMs < 1_000, `took ${Date.now() - canceledAtMs} ms`);
+  await waitFor('mate succeeded', () => parts.store.jobs.get('mate')?.status === 'succeeded');
+  assert.equal(parts.engine.calls.length, 1, 'one batch for both');
+  assert.equal(parts.queue.count('ack', 'victim'), 1);
+  assert.equal(parts.store.jobs.get('victim')?.result, null);
+  assert.equal(await metricValue(registry, workerMetricNames.jobs, { outcome: 'canceled' }), 1);
+});
+
+test('a job whose cancel was requested before the claim is canceled without generating', async (t) => {
+  const parts = plainParts();
+  // Its previous worker died mid-generation after the cancel request; the lease ran out.
+  parts.store.add('orphan', {
+    status: 'running',
+    attempts: 1,
+    leaseOwner: 'worker-dead',
+    leaseExpiresAtMs: Date.now() - 1,
+    cancelRequested: true,
+  });
+  await parts.queue.publish(['orphan']);
+  const { loop } = startLoop(parts);
+  t.after(() => loop.stop());
+  await waitFor('canceled', () => parts.store.jobs.get('orphan')?.status === 'canceled');
+  assert.equal(parts.engine.calls.length, 0);
+  assert.equal(parts.queue.count('ack', 'orphan'), 1);
+});

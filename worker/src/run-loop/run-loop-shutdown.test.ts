@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import { createRunLoop, RunLoopState } from './run-loop.ts';
+import { createFakeEngine } from './test-support/fake-generation-engine.ts';
+import { createRecordingLogger } from './test-support/recording-logger.ts';
+import { plainParts, startLoop, testConfig, waitFor } from './test-support/run-loop-harness.ts';
+
+const params = (tokens: number) => resolveGenerationParams({ max_new_tokens: tokens });
+
+test('stop() lets the batch in flight finish within the grace period, then pulls no more', async (t) => {
+  const parts = plainParts({ stepMs: 5 });
+  parts.store.add('inflight', { params: params(40) });
+  await parts.queue.publish(['inflight']);
+  const { loop } = startLoop(parts);
+  t.after(() => loop.stop());
+  await waitFor('running', () => parts.store.jobs.get('inflight')?.status === 'running');
+  const stopping = loop.stop();
+  assert.equal(loop.state, RunLoopState.stopping);
+  parts.store.add('late');
+  await parts.queue.publish(['late']);
+  await stopping;
+  await loop.done;
+  assert.equal(loop.state, RunLoopState.stopped);
+  assert.equal(parts.store.jobs.get('inflight')?.status, 'succeeded');
+  assert.equal(parts.queue.count('ack', 'inflight'), 1);
+  assert.equal(parts.store.jobs.get('late')?.status, 'queued');
+  assert.equal(parts.queue.count('pull', 'late'), 0);
+});
+
+test('stop() after the grace period aborts the rows and releases their jobs', async (t) => {
+  const parts = plainParts({ stepMs: 5 });
+  parts.store.add('slow', { params: params(1_000) });
+  await parts.queue.publish(['slow']);
+  const { loop } = startLoop({ ...parts, config: { shutdownGraceMs: 100 } });
+  t.after(() => loop.stop());
+  await waitFor('running', () => parts.store.jobs.get('slow')?.status === 'running');
+  const startedAtMs = Date.now();
+  await loop.stop();
+  const tookMs = Date.now() - startedAtMs;
+  assert.ok(tookMs >= 90 && tookMs < 2_000, `stop took ${tookMs} ms`);
+  const job = parts.store.jobs.get('slow')!;
+  assert.equal(job.status, 'queued');
+  assert.equal(job.leaseOwner, null);
+  assert.deepEqual(parts.store.writes, ['claim:slow', 'release:slow']);
+  assert.equal(parts.queue.count('nack', 'slow'), 1);
+  assert.equal(parts.engine.running(), 0, 'the row really stopped');
+});
+
+test('stop() releases the jobs even when the engine ignores the abort', async (t) => {
+  const parts = { ...plainParts(), engine: createFakeEngine({ stepMs: 5, ignoreAbort: true }) };
+  parts.store.add('stuck', { params: params(60) });
+  await parts.queue.publish(['stuck']);
+  const { loop } = startLoop({ ...parts, config: { shutdownGraceMs: 40, abortSettleMs: 40 } });
+  t.after(async () => {
+    await loop.stop();
+    await waitFor('engine done', () => parts.engine.running() === 0);
+  });
+  await waitFor('running', () => parts.store.jobs.get('stuck')?.status === 'running');
+  await loop.stop();
+  assert.equal(parts.store.jobs.get('stuck')?.status, 'queued');
+  assert.equal(parts.queue.count('nack', 'stuck'), 1);
+  // The late result from the engine is refused: the job is no longer ours.
+  await waitFor('engine done', () => parts.engine.running() === 0);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(parts.store.writes, ['claim:stuck', 'release:stuck']);
+});
+
+test('drain mode: done resolves once the queue has been idle for idleExitMs', async (t) => {
+  const parts = plainParts();
+  parts.store.add('only');
+  await parts.queue.publish(['only']);
+  const { loop } = startLoop({ ...parts, config: { idleExitMs: 150 } });
+  t.after(() => loop.stop());
+  await waitFor('succeeded', () => parts.store.jobs.get('only')?.status === 'succeeded');
+  const lastWorkAtMs = Date.now();
+  await loop.done;
+  const idleMs = Date.now() - lastWorkAtMs;
+  assert.ok(idleMs >= 120, `exited after ${idleMs} ms idle`);
+  assert.equal(loop.state, RunLoopState.stopped);
+  await loop.stop();
+});
+
+test('drain mode does not exit while messages keep arriving', async (t) => {
+  const parts = plainParts();
+  const { loop } = startLoop({ ...parts, config: { idleExitMs: 120 } });
+  t.after(() => loop.stop());
+  let exited = false;
+  void loop.done.then(() => {
+    exited = true;
+  });
+  for (let index = 0; index < 5; index += 1) {
+    parts.store.add(`steady-${index}`);
+    await parts.queue.publish([`steady-${index}`]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+  }
+  assert.equal(exited, false, 'a message every 60 ms keeps a 120 ms idle exit away');
+  await loop.done;
+  assert.equal(parts.store.jobs.get('steady-4')?.status, 'succeeded');
+});
+
+test('stop() before start() resolves; a loop starts only once', async () => {
+  const parts = plainParts();
+  const unstarted = createRunLoop({
+    ...parts,
+    logger: createRecordingLogger(),
+    config: testConfig,
+    workerId: 'worker-a',
+  });
+  await unstarted.stop();
+  await unstarted.done;
+  assert.equal(unstarted.state, RunLoopState.stopped);
+  assert.throws(() => unstarted.start(), /cannot start: it is stopped/);
+
+  const { loop } = startLoop(parts);
+  assert.throws(() => loop.start(), /cannot start: it is running/);
+  await Promise.all([loop.stop(), loop.stop()]);
+  assert.equal(loop.state, RunLoopState.stopped);
+});
