@@ -22,6 +22,7 @@ test('builds once into <cacheDir>/<size>-seed<seed> and reuses the folder', asyn
   const dir = await ensureModel('tiny', { cacheDir, seed: 7 });
   assert.equal(dir, join(cacheDir, 'tiny-seed7'));
   assert.equal(dir, cachedModelPath('tiny', { cacheDir, seed: 7 }));
+  assert.equal((await stat(dir)).mode & 0o777, 0o755);
   const first = await stat(join(dir, 'onnx', 'model.onnx'));
   const again = await ensureModel('tiny', { cacheDir, seed: 7 });
   assert.equal(again, dir);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -67,6 +67,8 @@ async function ensureAt(dir: string, size: ModelSize, seed: number): Promise<str
   const temp = await mkdtemp(join(parent, `.${name}.building-`));
   try {
     await buildModelFolder({ size, outDir: temp, seed });
+    // mkdtemp makes the folder private (0700); the cache is meant to be read like any other.
+    await chmod(temp, 0o755);
     await moveAsideIfStale(dir, size, seed);
     try {
       await rename(temp, dir);
