@@ -77,6 +77,9 @@ export class SqliteJobQueue implements JobQueue {
    * blocks writers.
    */
   async pull(max: number, leaseMs: number, waitMs: number): Promise<QueueMessage[]> {
+    if (max <= 0) {
+      return [];
+    }
     const deadline = performance.now() + waitMs;
     for (;;) {
       const messages = this.#tryPull(max, leaseMs);
@@ -159,7 +162,7 @@ export class SqliteJobQueue implements JobQueue {
 
   #tryPull(max: number, leaseMs: number): QueueMessage[] {
     const now = this.#now();
-    if (max <= 0 || this.#sql.anyVisible.get({ now }) === undefined) {
+    if (this.#sql.anyVisible.get({ now }) === undefined) {
       return [];
     }
     const rows = inTransaction(this.#db, () => {
