@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApiLimits } from '@warmgen/api/api-limits.ts';
+import { type ApiDeps, type ApiServer, buildApi } from '@warmgen/api/build-api.ts';
+import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
+import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
+import type { JobResult } from '@warmgen/shared/domain/job.ts';
+import { Registry } from 'prom-client';
+import { defaultApiLimits } from './fixtures/malformed-requests.ts';
+
+/**
+ * The API over real HTTP on 127.0.0.1, on a SQLite store and queue in a fresh temp folder.
+ * `close` stops the server and removes the folder; every test must call it.
+ */
+export interface RunningApi {
+  baseUrl: string;
+  app: ApiServer;
+  store: SqliteJobStore;
+  queue: SqliteJobQueue;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export async function startApi(
+  options: {
+    limits?: Partial<ApiLimits>;
+    tuning?: ApiDeps['tuning'];
+    isReady?: () => boolean;
+  } = {},
+): Promise<RunningApi> {
+  const dir = await mkdtemp(join(tmpdir(), 'warmgen-api-'));
+  const path = join(dir, 'warmgen.sqlite');
+  const store = SqliteJobStore.open(path);
+  const queue = SqliteJobQueue.open(path, { maxAttempts: 3 });
+  const registry = new Registry();
+  const app = buildApi({
+    store,
+    queue,
+    limits: { ...defaultApiLimits, ...options.limits },
+    isReady: options.isReady ?? (() => true),
+    registry,
+    logger: false,
+    tuning: options.tuning,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    app,
+    store,
+    queue,
+    registry,
+    async close() {
+      await app.close();
+      await queue.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * One request with exactly these headers and body bytes (fetch would add or normalise
+ * some). Resolves with the response even if the server answers before reading the whole
+ * body and then closes the connection (an early 413).
+ */
+export function rawRequest(
+  baseUrl: string,
+  spec: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer | null;
+  },
+): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  const body = spec.body === null || spec.body === undefined ? null : Buffer.from(spec.body);
+  const headers: Record<string, string> = { ...spec.headers };
+  if (body !== null) {
+    headers['content-length'] = String(body.length);
+  }
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error) => {
+      // EPIPE/ECONNRESET after the response arrived is the server refusing the rest.
+      if (!answered) {
+        reject(error);
+      }
+    });
+    req.end(body ?? undefined);
+  });
+}
+
+/** JSON request helper for behaviour tests. */
+export async function sendJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly
+): Promise<{ status: number; headers: Headers; json: any }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: text ? JSON.parse(text) : null,
+  };
+}
+
+export const resultFor = (text: string): JobResult => ({
+  text,
+  promptTokens: 3,
+  completionTokens: 4,
+  finishReason: 'length',
+  timings: { queueMs: 5, generateMs: 40, tokensPerSecond: 100 },
+});
+
+/** Plays the worker's part through the store: claim, then complete. */
+export async function completeAsWorker(store: SqliteJobStore, jobId: string, text: string) {
+  const claimed = await store.claimJob(jobId, 'test-worker', 60_000, Date.now());
+  if (claimed === null) {
+    throw new Error(`job ${jobId} could not be claimed`);
+  }
+  const done = await store.completeJob(jobId, 'test-worker', resultFor(text), Date.now());
+  if (!done) {
+    throw new Error(`job ${jobId} could not be completed`);
+  }
+}
