@@ -35,6 +35,13 @@ export interface EngineOptions {
   device: Device;
   /** Most rows one generate() call accepts. */
   maxBatchSize: number;
+  /**
+   * Benchmarks only (fixed-length runs): EOS (50256) does not end a row and is kept in the
+   * text. Not part of the public API's parameters.
+   */
+  ignoreEos?: boolean;
+  /** onnxruntime threads per operator; default: every core the process may use. */
+  intraOpThreads?: number;
 }
 
 export interface GenerationEngine {

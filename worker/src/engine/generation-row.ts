@@ -1,0 +1,127 @@
+import type { GenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import type { FinishReason } from '@warmgen/shared/domain/job.ts';
+import type { GenerationOutput, GenerationRequest } from './generation-engine.ts';
+import { createRowRandom } from './row-random.ts';
+import { StopSequenceMatcher } from './stop-sequence-matcher.ts';
+import type { TextCodec } from './text-codec.ts';
+import type { SamplingSettings, TokenSampler } from './token-sampler.ts';
+
+export interface RowContext {
+  codec: TextCodec;
+  eosTokenId: number;
+  /** Benchmarks only: EOS is a token like any other and never ends a row. */
+  ignoreEos: boolean;
+  /** performance.now() when the generate() call started. */
+  startedAtMs: number;
+}
+
+/**
+ * One request's state through a batched generation: its own parameters, random stream,
+ * tokens and stop matching. Lives from prefill until it finishes; the decode loop only
+ * asks it to pick a token and tells it which token was chosen.
+ */
+export class GenerationRow {
+  /** Index of the request in the generate() call (outputs keep that order). */
+  readonly index: number;
+  readonly promptIds: readonly number[];
+  private readonly params: GenerationParams;
+  private readonly signal: AbortSignal | undefined;
+  private readonly context: RowContext;
+  private readonly sampling: SamplingSettings;
+  private readonly random: () => number;
+  private readonly stops: StopSequenceMatcher;
+  /** Ids the repetition penalty applies to: the prompt and every generated token. */
+  private readonly seen: Set<number>;
+  /** Completion ids that are part of the text (an ending EOS is not). */
+  private readonly completion: number[] = [];
+  private completionTokens = 0;
+  private reason: FinishReason | null = null;
+  private text = '';
+  private firstTokenAtMs: number | null = null;
+  private finishedAtMs = 0;
+
+  constructor(index: number, request: GenerationRequest, promptIds: number[], context: RowContext) {
+    this.index = index;
+    this.promptIds = promptIds;
+    this.params = request.params;
+    this.signal = request.signal;
+    this.context = context;
+    this.sampling = {
+      temperature: request.params.temperature,
+      topK: request.params.top_k,
+      topP: request.params.top_p,
+      repetitionPenalty: request.params.repetition_penalty,
+    };
+    this.random = createRowRandom(request.params.seed);
+    this.stops = new StopSequenceMatcher(request.params.stop);
+    this.seen = new Set(promptIds);
+  }
+
+  get finished(): boolean {
+    return this.reason !== null;
+  }
+
+  /** The token to feed next step (the last accepted one). */
+  get lastToken(): number {
+    return this.completion.at(-1) ?? this.context.eosTokenId;
+  }
+
+  /** Stops the row as canceled if its signal fired; true when it did. */
+  cancelIfAborted(nowMs: number): boolean {
+    if (this.signal?.aborted) {
+      this.finish('canceled', nowMs);
+      return true;
+    }
+    return false;
+  }
+
+  pick(logits: Float32Array, sampler: TokenSampler): number {
+    return sampler.pick(logits, this.sampling, this.seen, this.random);
+  }
+
+  /** Records the chosen token and finishes the row if it ended. */
+  accept(token: number, nowMs: number): void {
+    this.completionTokens++;
+    this.firstTokenAtMs ??= nowMs;
+    if (token === this.context.eosTokenId && !this.context.ignoreEos) {
+      this.finish('eos', nowMs);
+      return;
+    }
+    this.completion.push(token);
+    this.seen.add(token);
+    const cut = this.stops.check(this.completion, this.context.codec);
+    if (cut !== null) {
+      this.text = cut;
+      this.finish('stop', nowMs);
+    } else if (this.completionTokens >= this.params.max_new_tokens) {
+      this.finish('length', nowMs);
+    }
+  }
+
+  private finish(reason: FinishReason, nowMs: number): void {
+    this.reason = reason;
+    this.finishedAtMs = nowMs;
+    if (reason !== 'stop' && this.completion.length > 0) {
+      this.text = this.context.codec.decode(this.completion);
+    }
+  }
+
+  output(finishedCallAtMs: number): GenerationOutput {
+    if (this.reason === null) {
+      throw new Error(`row ${this.index} has not finished`);
+    }
+    const { startedAtMs } = this.context;
+    const rowSeconds = (this.finishedAtMs - startedAtMs) / 1000;
+    return {
+      text: this.text,
+      promptTokens: this.promptIds.length,
+      completionTokens: this.completionTokens,
+      finishReason: this.reason,
+      timings: {
+        generateMs: finishedCallAtMs - startedAtMs,
+        firstTokenMs: (this.firstTokenAtMs ?? this.finishedAtMs) - startedAtMs,
+        tokensPerSecond: rowSeconds > 0 ? this.completionTokens / rowSeconds : 0,
+      },
+    };
+  }
+}
