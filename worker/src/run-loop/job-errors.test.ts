@@ -21,6 +21,9 @@ test('classifyError: explicit kinds win over codes, known codes are looked up, t
   );
   assert.equal(classifyError(Object.assign(new Error('x'), { code: 'ENOMEM' })), 'retryable');
   assert.equal(classifyError(new Error('unknown')), 'retryable');
+  const refused = Object.assign(new Error('row 2 too long'), { name: 'GenerationRequestError' });
+  assert.equal(classifyError(refused), 'permanent');
+  assert.equal(errorCode(refused), 'invalid_request');
   assert.equal(classifyError('a string'), 'retryable');
 });
 

@@ -32,19 +32,23 @@ export class RetryableJobError extends Error {
 }
 
 /**
- * Error codes (our own, Node's) whose kind is known. Anything not listed is retryable: a
- * transient fault (out of memory, a runtime hiccup) deserves another attempt, and a
- * persistent one costs at most maxAttempts before the dead-letter path fails it.
+ * Errors whose kind is known, keyed by their string `code` (ours, Node's) or, for errors
+ * without one, by their `name`; `code` is what the job's error records for a nameless one.
+ * Anything not listed is retryable: a transient fault (out of memory, a runtime hiccup)
+ * deserves another attempt, and a persistent one costs at most maxAttempts before the
+ * dead-letter path fails it.
  */
-const kindByCode: Readonly<Record<string, ErrorKind>> = {
-  invalid_request: 'permanent',
-  prompt_too_long: 'permanent',
-  max_attempts_exceeded: 'permanent',
-  ERR_INVALID_ARG_TYPE: 'permanent',
-  ERR_INVALID_ARG_VALUE: 'permanent',
-  ERR_OUT_OF_RANGE: 'permanent',
-  ENOMEM: 'retryable',
-  ETIMEDOUT: 'retryable',
+const knownErrors: Readonly<Record<string, { kind: ErrorKind; code?: string }>> = {
+  invalid_request: { kind: 'permanent' },
+  prompt_too_long: { kind: 'permanent' },
+  max_attempts_exceeded: { kind: 'permanent' },
+  ERR_INVALID_ARG_TYPE: { kind: 'permanent' },
+  ERR_INVALID_ARG_VALUE: { kind: 'permanent' },
+  ERR_OUT_OF_RANGE: { kind: 'permanent' },
+  ENOMEM: { kind: 'retryable' },
+  ETIMEDOUT: { kind: 'retryable' },
+  // The engine refuses a request it cannot run before computing (worker/src/engine).
+  GenerationRequestError: { kind: 'permanent', code: 'invalid_request' },
 };
 
 export function classifyError(error: unknown): ErrorKind {
@@ -54,18 +58,26 @@ export function classifyError(error: unknown): ErrorKind {
   if (error instanceof RetryableJobError) {
     return 'retryable';
   }
-  return kindByCode[errorCode(error)] ?? 'retryable';
+  return knownErrors[ownCode(error) ?? errorName(error)]?.kind ?? 'retryable';
 }
 
-/** The error's own string `code` when it has one, else 'generation_failed'. */
+/** The code a failed job records: the error's own, its table entry's, or 'generation_failed'. */
 export function errorCode(error: unknown): string {
+  return ownCode(error) ?? knownErrors[errorName(error)]?.code ?? 'generation_failed';
+}
+
+function ownCode(error: unknown): string | null {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const { code } = error as { code: unknown };
     if (typeof code === 'string' && code.length > 0) {
       return code;
     }
   }
-  return 'generation_failed';
+  return null;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
 }
 
 /** Anything thrown, as an Error; a non-Error value is kept as `cause`. */

@@ -1,13 +1,14 @@
 import { type BackgroundTimer, startBackgroundTimer } from './background-timer.ts';
 import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
+import { leaveRow } from './settle-row.ts';
 
 /**
  * Keeps the leases of generating rows alive: every leaseRenewMs, the store lease
  * (renewLease) and the queue lease (extendLease) of each unsettled row. A renewal the store
  * refuses means another worker claimed the job after our lease expired: that row is aborted
- * as lease_lost, because its result could no longer be recorded. Errors are logged, never
- * thrown; one failed renewal is survivable because renewals come three per lease period.
+ * as lease_lost (its result could no longer be recorded) and its message settled. Errors
+ * are logged, never thrown; one failed renewal is survivable: renewals come three per lease.
  */
 export function startLeaseKeeper(ctx: RunLoopContext, rows: readonly BatchRow[]): BackgroundTimer {
   const { leaseMs, leaseRenewMs } = ctx.config;
@@ -22,6 +23,7 @@ export function startLeaseKeeper(ctx: RunLoopContext, rows: readonly BatchRow[])
     } else if (!stored.value && !row.settled) {
       ctx.logger.warn({ jobId }, 'store lease lost to another worker; row aborted');
       abortRow(row, AbortReason.leaseLost);
+      await leaveRow(ctx, row);
     }
     if (queued.status === 'rejected') {
       ctx.logger.warn({ jobId, err: queued.reason }, 'queue lease extension failed');

@@ -23,8 +23,9 @@ type RowOutcome =
 
 /**
  * Runs one generate() for the rows, keeping their leases alive and watching for cancels
- * meanwhile, then settles each row from its own outcome. The timers stop before any row is
- * settled, so no lease is renewed for a job already released or finished.
+ * meanwhile, then settles each row from its own outcome. Rows aborted for a cancel or a
+ * lost lease were settled by the watchers already; the rest are settled after the timers
+ * stop, so no lease is renewed for a job already released or finished.
  */
 export function startBatch(ctx: RunLoopContext, rows: readonly BatchRow[]): RunningBatch {
   const run = async (): Promise<void> => {

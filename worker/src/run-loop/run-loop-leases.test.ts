@@ -42,10 +42,10 @@ test('a row whose store lease was taken over is aborted and not recorded', async
   assert.equal(parts.queue.count('ack', 'stolen'), 0, 'message left for its lease to expire');
 });
 
-test('cancel stops a running row at its next step; its batch-mates finish', async (t) => {
+test('cancel stops a running row at its next step and settles it before its batch-mates', async (t) => {
   const parts = plainParts({ stepMs: 5 });
   parts.store.add('victim', { params: longParams(400) });
-  parts.store.add('mate', { params: longParams(30) });
+  parts.store.add('mate', { params: longParams(120) });
   await parts.queue.publish(['victim', 'mate']);
   const { loop, registry } = startLoop(parts);
   t.after(() => loop.stop());
@@ -53,12 +53,18 @@ test('cancel stops a running row at its next step; its batch-mates finish', asyn
   const canceledAtMs = Date.now();
   parts.store.requestCancel('victim');
   await waitFor('canceled', () => parts.store.jobs.get('victim')?.status === 'canceled');
-  // 400 steps of 5 ms would take 2 s: the row stopped well before.
-  assert.ok(Date.now() - canceledAtMs < 1_000, `took ${Date.now() - canceledAtMs} ms`);
+  // 400 steps of 5 ms would take 2 s; the mate (600 ms) is still generating.
+  assert.ok(Date.now() - canceledAtMs < 500, `took ${Date.now() - canceledAtMs} ms`);
+  assert.equal(parts.store.jobs.get('mate')?.status, 'running');
+  assert.equal(parts.queue.count('ack', 'victim'), 1);
   await waitFor('mate succeeded', () => parts.store.jobs.get('mate')?.status === 'succeeded');
   assert.equal(parts.engine.calls.length, 1, 'one batch for both');
-  assert.equal(parts.queue.count('ack', 'victim'), 1);
+  assert.equal(parts.store.jobs.get('mate')?.result?.completionTokens, 120);
   assert.equal(parts.store.jobs.get('victim')?.result, null);
+  assert.deepEqual(
+    parts.store.writes.filter((write) => write.endsWith(':victim')),
+    ['claim:victim', 'cancel:victim'],
+  );
   assert.equal(await metricValue(registry, workerMetricNames.jobs, { outcome: 'canceled' }), 1);
 });
 
