@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
+import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
+import { temporaryDatabasePath } from '@warmgen/shared/adapters/sqlite/test-database.ts';
+import {
+  type GenerationParams,
+  resolveGenerationParams,
+} from '@warmgen/shared/domain/generation-params.ts';
+import type { GenerationEngine } from '../engine/generation-engine.ts';
+import { loadEngine } from '../engine/load-engine.ts';
+import { ensureModel } from '../model-builder/ensure-model.ts';
+import type { RunLoopEngine } from './run-loop-ports.ts';
+import { startLoop, testConfig } from './test-support/run-loop-harness.ts';
+
+/** The run loop on every real part: tiny GPT-2 (real tokenizer), SQLite store and queue. */
+describe('run loop with the real engine and SQLite', () => {
+  let engine: GenerationEngine;
+
+  before(async () => {
+    engine = await loadEngine({
+      modelDir: await ensureModel('tiny'),
+      device: 'cpu',
+      maxBatchSize: 8,
+    });
+  });
+  after(async () => {
+    await engine.dispose();
+  });
+
+  async function setUp(t: TestContext) {
+    const db = temporaryDatabasePath();
+    const store = SqliteJobStore.open(db.path);
+    const queue = SqliteJobQueue.open(db.path, { maxAttempts: testConfig.maxAttempts });
+    t.after(async () => {
+      await queue.close();
+      await store.close();
+      db.remove();
+    });
+    const batchSizes: number[] = [];
+    const counted: RunLoopEngine = {
+      maxBatchSize: engine.maxBatchSize,
+      validate: (request) => engine.validate(request),
+      generate: (requests) => {
+        batchSizes.push(requests.length);
+        return engine.generate(requests);
+      },
+    };
+    const submit = async (id: string, prompt: string, params: Partial<GenerationParams>) => {
+      await store.createJobs([
+        {
+          id,
+          prompt,
+          params: resolveGenerationParams({ temperature: 0, ...params }),
+          batchId: null,
+          customId: null,
+          webhook: null,
+          idempotencyKey: null,
+          createdAtMs: Date.now(),
+        },
+      ]);
+      await queue.publish([id]);
+    };
+    const waitForStatus = async (id: string, wanted: string, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((await store.getJob(id))?.status !== wanted) {
+        if (Date.now() > deadline) {
+          throw new Error(`${id} not ${wanted}: ${(await store.getJob(id))?.status}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    return { store, queue, engine: counted, batchSizes, submit, waitForStatus };
+  }
+
+  it('generates a micro-batch with per-row parameters and records results', async (t) => {
+    const parts = await setUp(t);
+    await parts.submit('a', 'Hello', { max_new_tokens: 5 });
+    await parts.submit('b', 'The quick brown fox', {
+      max_new_tokens: 12,
+      temperature: 0.8,
+      seed: 7,
+    });
+    await parts.submit('c', 'Café', { max_new_tokens: 1 });
+    const { loop } = startLoop({ ...parts, config: { batchWindowMs: 50 } });
+    t.after(() => loop.stop());
+    for (const id of ['a', 'b', 'c']) {
+      await parts.waitForStatus(id, 'succeeded');
+    }
+    assert.deepEqual(parts.batchSizes, [3]);
+    const b = await parts.store.getJob('b');
+    assert.ok(b?.result && b.result.text.length > 0);
+    assert.ok(b.result.promptTokens >= 4);
+    assert.equal((await parts.store.getJob('c'))?.result?.completionTokens, 1);
+    assert.ok(b.result.timings.tokensPerSecond > 0);
+    assert.equal(await parts.queue.depth(), 0);
+  });
+
+  it('a cancel stops a long real generation early', async (t) => {
+    const parts = await setUp(t);
+    // 1000 greedy tokens take seconds on the tiny model (and it emits no EOS from "Hello").
+    await parts.submit('long', 'Hello', { max_new_tokens: 1_000 });
+    const { loop } = startLoop({ ...parts, config: { cancelPollMs: 50 } });
+    t.after(() => loop.stop());
+    await parts.waitForStatus('long', 'running');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const canceledAtMs = Date.now();
+    await parts.store.requestCancel('long', canceledAtMs);
+    await parts.waitForStatus('long', 'canceled', 2_000);
+    const stopping = Date.now();
+    await loop.stop();
+    // The engine really stopped the row: stop() did not wait out the remaining seconds.
+    assert.ok(Date.now() - stopping < 1_000, `stop took ${Date.now() - stopping} ms`);
+    assert.ok(Date.now() - canceledAtMs < 2_000);
+    assert.equal(await parts.queue.depth(), 0);
+  });
+});
