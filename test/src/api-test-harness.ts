@@ -8,6 +8,7 @@ import { type ApiDeps, type ApiServer, buildApi } from '@warmgen/api/build-api.t
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
 import type { JobResult } from '@warmgen/shared/domain/job.ts';
+import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import { Registry } from 'prom-client';
 import { defaultApiLimits } from './fixtures/malformed-requests.ts';
 
@@ -29,6 +30,8 @@ export async function startApi(
     limits?: Partial<ApiLimits>;
     tuning?: ApiDeps['tuning'];
     isReady?: () => boolean;
+    /** Lets a test watch the store calls the API makes. */
+    wrapStore?: (store: JobStore) => JobStore;
   } = {},
 ): Promise<RunningApi> {
   const dir = await mkdtemp(join(tmpdir(), 'warmgen-api-'));
@@ -37,7 +40,7 @@ export async function startApi(
   const queue = SqliteJobQueue.open(path, { maxAttempts: 3 });
   const registry = new Registry();
   const app = buildApi({
-    store,
+    store: options.wrapStore ? options.wrapStore(store) : store,
     queue,
     limits: { ...defaultApiLimits, ...options.limits },
     isReady: options.isReady ?? (() => true),
