@@ -13,10 +13,21 @@ export interface ModelFile {
   md5?: string;
 }
 
+/** The bytes start..end of a file, both inclusive (as HTTP Range and fs streams count). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface ModelSource {
   /** Human-readable origin for logs, e.g. "gs://bucket/gpt2". */
   readonly description: string;
   list(): Promise<ModelFile[]>;
-  /** Streams one file; the caller verifies checksums while writing. */
-  open(file: ModelFile): Promise<NodeJS.ReadableStream>;
+  /**
+   * Streams one file, or one byte range of it (for parallel chunked downloads). Reads the
+   * listed version only: if the file changed since list(), the stream fails instead of
+   * mixing versions. The caller verifies sizes and checksums while writing; errors
+   * (HTTP status, resets) surface as stream errors.
+   */
+  open(file: ModelFile, range?: ByteRange): Promise<NodeJS.ReadableStream>;
 }
