@@ -109,6 +109,13 @@ export async function startGcsTestServer(
         if (!object || (generation !== null && generation !== object.generation)) {
           return reply(404, gcsError(404, `No such object: ${bucket}/${name}`));
         }
+        const ifMatch = url.searchParams.get('ifGenerationMatch');
+        if (record.operation === 'delete' && ifMatch !== null && ifMatch !== object.generation) {
+          return reply(
+            412,
+            gcsError(412, 'At least one of the pre-conditions you specified did not hold.'),
+          );
+        }
         if (record.operation === 'delete') {
           store.delete(bucket, object.name);
           res.writeHead(204);
