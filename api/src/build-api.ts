@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
+import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import Fastify, {
@@ -20,11 +21,7 @@ import {
   installErrorHandling,
 } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body-parser.ts';
-import {
-  loggerOptions,
-  type PinoLoggerOptions,
-  traceChildLoggerFactory,
-} from './logger-options.ts';
+import { type PinoLoggerOptions, traceChildLoggerFactory } from './logger-options.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
 import { generationsRoutes } from './routes/generations-routes.ts';

@@ -3,12 +3,12 @@
  * This file wires adapters from configuration and nothing else.
  */
 import { buildApi } from '@warmgen/api/build-api.ts';
-import { loggerOptions } from '@warmgen/api/logger-options.ts';
 import { embeddedDatabasePath } from '@warmgen/shared/adapters/sqlite/open-database.ts';
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
 import { resolveModelFolder } from '@warmgen/worker/model-location/resolve-model-folder.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
