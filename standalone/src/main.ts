@@ -1,11 +1,10 @@
 /**
- * `npm start`: the API and a worker in one process, on the embedded SQLite queue and store.
+ * `npm start`: the API and a worker in one process (by default on the embedded SQLite queue
+ * and store).
  * This file wires adapters from configuration and nothing else.
  */
 import { buildApi } from '@warmgen/api/build-api.ts';
-import { embeddedDatabasePath } from '@warmgen/shared/adapters/sqlite/open-database.ts';
-import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
-import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
+import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
@@ -16,17 +15,8 @@ import { installShutdownHandlers } from '@warmgen/worker/shutdown/install-shutdo
 import { Registry } from 'prom-client';
 
 const config = loadConfigOrExit(process.env);
-if (config.backend !== 'embedded') {
-  process.stderr.write(
-    'BACKEND must be "embedded" for npm start (one process on SQLite); ' +
-      'run the API and worker mains for the Google Cloud backend (npm run dev:gcp).\n',
-  );
-  process.exit(2);
-}
-
-const databasePath = embeddedDatabasePath(config.dataDir);
-const store = SqliteJobStore.open(databasePath);
-const queue = SqliteJobQueue.open(databasePath, { maxAttempts: config.maxAttempts });
+const backend = await openBackend(config);
+const { store, queue } = backend;
 const registry = new Registry();
 let ready = false;
 
@@ -47,8 +37,7 @@ installShutdownHandlers({
     ready = false;
     await worker?.stop();
     await api.close();
-    await queue.close();
-    await store.close();
+    await backend.close();
     log.info({}, 'stopped');
     process.exit(0);
   },
@@ -81,6 +70,6 @@ worker = createWorker({
 worker.start();
 ready = true;
 log.info(
-  { model: model.origin, modelDir: model.dir, databasePath, port: config.port },
+  { model: model.origin, modelDir: model.dir, backend: backend.description, port: config.port },
   `warmgen ready on http://localhost:${config.port}`,
 );

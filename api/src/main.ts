@@ -1,0 +1,39 @@
+/**
+ * The API process on its own (Cloud Run service): validate, persist, enqueue, read.
+ * Wires adapters from configuration and nothing else.
+ */
+import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
+import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
+import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
+import { Registry } from 'prom-client';
+import { buildApi } from './build-api.ts';
+
+const config = loadConfigOrExit(process.env);
+const backend = await openBackend(config);
+let ready = true;
+const api = buildApi({
+  store: backend.store,
+  queue: backend.queue,
+  limits: config,
+  isReady: () => ready,
+  registry: new Registry(),
+  logger: loggerOptions(config.logLevel),
+});
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) {
+    return;
+  }
+  stopping = true;
+  ready = false;
+  api.log.info({ signal }, 'shutdown signal received');
+  await api.close();
+  await backend.close();
+  process.exit(0);
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+
+await api.listen({ port: config.port, host: config.host });
+api.log.info({ backend: backend.description, port: config.port }, 'warmgen API ready');

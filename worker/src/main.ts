@@ -1,0 +1,58 @@
+/**
+ * The worker process on its own (Cloud Run worker pool, service or Job task): hydrate the
+ * model once, load it once, then pull and generate until SIGTERM, or until the queue has
+ * been idle for DRAIN_IDLE_SECONDS in drain mode. Wires adapters from configuration only.
+ */
+import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
+import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
+import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
+import { Registry } from 'prom-client';
+import { loadEngine } from './engine/load-engine.ts';
+import { resolveModelFolder } from './model-location/resolve-model-folder.ts';
+import { createWorker } from './run-loop/create-worker.ts';
+import { installShutdownHandlers } from './shutdown/install-shutdown-handlers.ts';
+
+const config = loadConfigOrExit(process.env);
+const log = createLogger(config.logLevel).child({ component: 'worker' });
+const backend = await openBackend(config);
+
+const model = await resolveModelFolder(config.model, config.modelCacheDir, log);
+const engine = await loadEngine({
+  modelDir: model.dir,
+  device: config.device,
+  maxBatchSize: config.maxBatch,
+});
+const worker = createWorker({
+  queue: backend.queue,
+  store: backend.store,
+  engine,
+  logger: log,
+  registry: new Registry(),
+  workerId: newWorkerId(),
+  config: {
+    maxBatch: config.maxBatch,
+    batchWindowMs: config.batchWindowMs,
+    leaseMs: config.leaseSeconds * 1000,
+    maxAttempts: config.maxAttempts,
+    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    idleExitMs: config.workerMode === 'drain' ? config.drainIdleSeconds * 1000 : undefined,
+  },
+});
+
+const exit = async (reason: string) => {
+  await worker.stop();
+  await engine.dispose();
+  await backend.close();
+  log.info({ reason }, 'worker stopped');
+  process.exit(0);
+};
+installShutdownHandlers({ logger: log, onShutdown: (signal) => exit(signal) });
+
+worker.start();
+log.info(
+  { model: model.origin, backend: backend.description, mode: config.workerMode },
+  'warmgen worker ready',
+);
+await worker.done;
+await exit('queue idle (drain mode)');
