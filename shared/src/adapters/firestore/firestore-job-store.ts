@@ -1,0 +1,263 @@
+import type { CollectionReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
+import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../../domain/job.ts';
+import type { JobStore } from '../../ports/job-store.ts';
+import { type CommitLimits, createAllThenLast } from './batch-writes.ts';
+import { type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
+import { idempotencyKeyId } from './idempotency-key-id.ts';
+import {
+  batchDocument,
+  documentToBatch,
+  documentToJob,
+  expireAt,
+  type IdempotencyKeyDocument,
+  newJobDocument,
+  queuedJob,
+} from './job-documents.ts';
+import * as transitions from './job-transitions.ts';
+import { countByStatus } from './status-counts.ts';
+
+export interface FirestoreJobStoreOptions {
+  /** Collections are `${prefix}jobs`, `${prefix}batches` and `${prefix}idempotency_keys`. */
+  collectionPrefix: string;
+  /** How long finished jobs (and batches, and idempotency keys) are kept: expireAt. */
+  retentionDays: number;
+  commitLimits?: Partial<CommitLimits>;
+  /**
+   * Jobs of a batch whose creation never finished (the process died between commits) are
+   * deleted by listUnpublished once they are this much older than its cutoff.
+   */
+  abandonedBatchGraceMs?: number;
+}
+
+const defaults = {
+  commitLimits: { maxWritesPerCommit: 500, maxCommitBytes: 8 * 1024 * 1024 },
+  /** Far longer than any batch creation takes, so one still running is never touched. */
+  abandonedBatchGraceMs: 10 * 60_000,
+};
+const dayMs = 86_400_000;
+/** Jobs per page when cancelBatch walks a batch. */
+const cancelPageSize = 500;
+
+/**
+ * The job store on Firestore. Each state change is a conditional write on the job's
+ * document (see conditional-update.ts), so a job is completed exactly once whatever the
+ * queue delivers. Creation with idempotency keys is a transaction (the key document is
+ * created with the job); counts are count() aggregations (see status-counts.ts). Terminal
+ * jobs get expireAt for a TTL policy. Indexes: infra/firestore-indexes.json.
+ */
+export class FirestoreJobStore implements JobStore {
+  readonly #db: Firestore;
+  readonly #jobs: CollectionReference;
+  readonly #batches: CollectionReference;
+  readonly #keys: CollectionReference;
+  readonly #retentionMs: number;
+  readonly #commitLimits: CommitLimits;
+  readonly #abandonedBatchGraceMs: number;
+
+  /** Takes ownership of the client: close() terminates it. */
+  constructor(db: Firestore, options: FirestoreJobStoreOptions) {
+    this.#db = db;
+    this.#jobs = db.collection(`${options.collectionPrefix}jobs`);
+    this.#batches = db.collection(`${options.collectionPrefix}batches`);
+    this.#keys = db.collection(`${options.collectionPrefix}idempotency_keys`);
+    this.#retentionMs = options.retentionDays * dayMs;
+    this.#commitLimits = { ...defaults.commitLimits, ...options.commitLimits };
+    this.#abandonedBatchGraceMs = options.abandonedBatchGraceMs ?? defaults.abandonedBatchGraceMs;
+  }
+
+  async createJobs(jobs: NewJob[]): Promise<Job[]> {
+    if (jobs.length === 0) {
+      return [];
+    }
+    if (jobs.every((job) => job.idempotencyKey === null)) {
+      // No reads needed: one atomic batch of creates (fails whole if an id exists).
+      const batch = this.#db.batch();
+      for (const job of jobs) {
+        batch.create(this.#jobs.doc(job.id), newJobDocument(job));
+      }
+      await batch.commit();
+      return jobs.map(queuedJob);
+    }
+    return this.#createWithKeys(jobs);
+  }
+
+  /**
+   * In a transaction: read the key documents, and the jobs they name, then create the
+   * jobs whose key is free together with their key documents. A key whose job no longer
+   * exists (deleted by TTL) is free again. Two requests racing on one key: the
+   * transaction that commits second was reading a key document the first one wrote, so
+   * Firestore retries it and it returns the first one's job.
+   */
+  async #createWithKeys(jobs: NewJob[]): Promise<Job[]> {
+    return this.#db.runTransaction(async (transaction) => {
+      const keys = [...new Set(jobs.flatMap((job) => job.idempotencyKey ?? []))];
+      const keyRefs = keys.map((key) => this.#keys.doc(idempotencyKeyId(key)));
+      const keySnapshots = await transaction.getAll(...keyRefs);
+      const claimed = keySnapshots.flatMap((snapshot) =>
+        snapshot.exists ? [snapshot.data() as IdempotencyKeyDocument] : [],
+      );
+      const jobSnapshots =
+        claimed.length === 0
+          ? []
+          : await transaction.getAll(...claimed.map((claim) => this.#jobs.doc(claim.jobId)));
+      const byKey = new Map<string, Job>();
+      claimed.forEach((claim, index) => {
+        const snapshot = jobSnapshots[index];
+        if (snapshot?.exists) {
+          byKey.set(claim.key, documentToJob(snapshot.data() ?? {}));
+        }
+      });
+
+      return jobs.map((job) => {
+        const existing = job.idempotencyKey === null ? undefined : byKey.get(job.idempotencyKey);
+        if (existing !== undefined) {
+          return existing;
+        }
+        transaction.create(this.#jobs.doc(job.id), newJobDocument(job));
+        const created = queuedJob(job);
+        if (job.idempotencyKey !== null) {
+          const keyDocument: IdempotencyKeyDocument = {
+            key: job.idempotencyKey,
+            jobId: job.id,
+            expireAt: expireAt(job.createdAtMs + this.#retentionMs),
+          };
+          transaction.set(this.#keys.doc(idempotencyKeyId(job.idempotencyKey)), keyDocument);
+          byKey.set(job.idempotencyKey, created);
+        }
+        return created;
+      });
+    });
+  }
+
+  async createBatch(batch: Batch, jobs: NewJob[]): Promise<void> {
+    const customIds = new Set(jobs.map((job) => job.customId));
+    if (customIds.size !== jobs.length) {
+      throw new Error(`batch ${batch.id}: custom ids must be unique within the batch`);
+    }
+    await createAllThenLast(
+      this.#db,
+      jobs.map((job) => ({ ref: this.#jobs.doc(job.id), data: { ...newJobDocument(job) } })),
+      {
+        ref: this.#batches.doc(batch.id),
+        data: { ...batchDocument(batch, batch.createdAtMs + this.#retentionMs) },
+      },
+      this.#commitLimits,
+    );
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const snapshot = await this.#jobs.doc(id).get();
+    return snapshot.exists ? documentToJob(snapshot.data() ?? {}) : null;
+  }
+
+  async getBatch(id: string): Promise<Batch | null> {
+    const snapshot = await this.#batches.doc(id).get();
+    return snapshot.exists ? documentToBatch(snapshot.data() ?? {}) : null;
+  }
+
+  async claimJob(
+    id: string,
+    workerId: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<Job | null> {
+    const outcome = await this.#update(id, transitions.claim(workerId, leaseMs, nowMs));
+    return outcome.changed ? outcome.job : null;
+  }
+
+  async renewLease(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<boolean> {
+    return (await this.#update(id, transitions.renew(workerId, leaseMs, nowMs))).changed;
+  }
+
+  async releaseJob(id: string, workerId: string): Promise<boolean> {
+    return (await this.#update(id, transitions.release(workerId))).changed;
+  }
+
+  async completeJob(
+    id: string,
+    workerId: string,
+    result: JobResult,
+    nowMs: number,
+  ): Promise<boolean> {
+    const decide = transitions.complete(workerId, result, nowMs, this.#retentionMs);
+    return (await this.#update(id, decide)).changed;
+  }
+
+  async failJob(id: string, error: JobError, nowMs: number, workerId?: string): Promise<boolean> {
+    const decide = transitions.fail(error, nowMs, this.#retentionMs, workerId);
+    return (await this.#update(id, decide)).changed;
+  }
+
+  async requestCancel(id: string, nowMs: number): Promise<Job | null> {
+    return (await this.#update(id, transitions.requestCancel(nowMs, this.#retentionMs))).job;
+  }
+
+  async markCanceled(id: string, workerId: string, nowMs: number): Promise<boolean> {
+    const decide = transitions.markCanceled(workerId, nowMs, this.#retentionMs);
+    return (await this.#update(id, decide)).changed;
+  }
+
+  async listBatchJobs(
+    batchId: string,
+    afterCustomId: string | null,
+    limit: number,
+  ): Promise<Job[]> {
+    const snapshot = await this.#batchPage(batchId, afterCustomId, limit).get();
+    return snapshot.docs.map((document) => documentToJob(document.data()));
+  }
+
+  countBatchJobs(batchId: string): Promise<StatusCounts> {
+    return countByStatus(this.#db, this.#jobs.where('batchId', '==', batchId));
+  }
+
+  /**
+   * Flags the batch, then walks its jobs a page at a time and cancels each as
+   * requestCancel would, every job with its own conditional write (a batch can be far
+   * larger than one commit). The snapshot from the page is the version each write is
+   * conditioned on, so a job claimed meanwhile is read again and flagged instead.
+   */
+  async cancelBatch(batchId: string, nowMs: number): Promise<number> {
+    await this.#batches.doc(batchId).update({ cancelRequested: true }).catch(ignoreNotFound);
+    const decide = transitions.requestCancel(nowMs, this.#retentionMs);
+    let changed = 0;
+    let cursor: string | null = null;
+    for (;;) {
+      const page = await this.#batchPage(batchId, cursor, cancelPageSize).get();
+      const outcomes = await Promise.all(
+        page.docs.map((snapshot) => this.#update(snapshot.id, decide, snapshot)),
+      );
+      changed += outcomes.filter((outcome) => outcome.changed).length;
+      if (page.size < cancelPageSize) {
+        return changed;
+      }
+      cursor = page.docs.at(-1)?.get('customId') ?? null;
+    }
+  }
+
+  countJobs(): Promise<StatusCounts> {
+    return countByStatus(this.#db, this.#jobs);
+  }
+
+  async close(): Promise<void> {
+    await this.#db.terminate();
+  }
+
+  #update(
+    id: string,
+    decide: transitions.Decide,
+    first?: DocumentSnapshot,
+  ): Promise<ConditionalOutcome> {
+    return updateIfAllowed(this.#jobs.doc(id), decide, first);
+  }
+
+  #batchPage(batchId: string, afterCustomId: string | null, limit: number) {
+    const query = this.#jobs.where('batchId', '==', batchId).orderBy('customId').limit(limit);
+    return afterCustomId === null ? query : query.startAfter(afterCustomId);
+  }
+}
+
+function ignoreNotFound(error: unknown): void {
+  if ((error as { code?: unknown }).code !== 5) {
+    throw error;
+  }
+}

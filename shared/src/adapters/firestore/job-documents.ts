@@ -1,0 +1,88 @@
+import { type DocumentData, Timestamp } from '@google-cloud/firestore';
+import type { Batch, Job, NewJob } from '../../domain/job.ts';
+import type { JobStatus } from '../../domain/job-status.ts';
+
+/**
+ * How jobs and batches are laid out in Firestore. A job document holds the domain fields
+ * under their domain names, plus two the domain never sees:
+ * - publishedAtMs: null until the job's queue message was published (the orphan sweeper
+ *   looks for queued jobs where it is still null);
+ * - expireAt: set when the job becomes terminal, retention after it finished; a TTL
+ *   policy on this field deletes the document (infra/firestore-indexes.json).
+ * Batch documents and idempotency-key documents carry expireAt from creation.
+ */
+export interface JobDocument extends Job {
+  publishedAtMs: number | null;
+  expireAt?: Timestamp;
+}
+
+export interface BatchDocument extends Batch {
+  expireAt: Timestamp;
+}
+
+/** An idempotency key's claim on a job; the document id is a hash of the key. */
+export interface IdempotencyKeyDocument {
+  key: string;
+  jobId: string;
+  expireAt: Timestamp;
+}
+
+export function queuedJob(job: NewJob): Job {
+  return {
+    ...job,
+    status: 'queued',
+    attempts: 0,
+    leaseOwner: null,
+    leaseExpiresAtMs: null,
+    cancelRequested: false,
+    startedAtMs: null,
+    finishedAtMs: null,
+    result: null,
+    error: null,
+  };
+}
+
+export function newJobDocument(job: NewJob): JobDocument {
+  return { ...queuedJob(job), publishedAtMs: null };
+}
+
+/** The domain view of a stored job: storage-only fields are left out. */
+export function documentToJob(data: DocumentData): Job {
+  return {
+    id: data.id,
+    prompt: data.prompt,
+    params: data.params,
+    batchId: data.batchId ?? null,
+    customId: data.customId ?? null,
+    webhook: data.webhook ?? null,
+    idempotencyKey: data.idempotencyKey ?? null,
+    createdAtMs: data.createdAtMs,
+    status: data.status as JobStatus,
+    attempts: data.attempts,
+    leaseOwner: data.leaseOwner ?? null,
+    leaseExpiresAtMs: data.leaseExpiresAtMs ?? null,
+    cancelRequested: data.cancelRequested === true,
+    startedAtMs: data.startedAtMs ?? null,
+    finishedAtMs: data.finishedAtMs ?? null,
+    result: data.result ?? null,
+    error: data.error ?? null,
+  };
+}
+
+export function batchDocument(batch: Batch, expireAtMs: number): BatchDocument {
+  return { ...batch, expireAt: Timestamp.fromMillis(expireAtMs) };
+}
+
+export function documentToBatch(data: DocumentData): Batch {
+  return {
+    id: data.id,
+    createdAtMs: data.createdAtMs,
+    itemCount: data.itemCount,
+    webhook: data.webhook ?? null,
+    cancelRequested: data.cancelRequested === true,
+  };
+}
+
+export function expireAt(ms: number): Timestamp {
+  return Timestamp.fromMillis(ms);
+}
