@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readlink, stat } from 'node:fs/promises';
+import { readlink, realpath, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LocalFolderModelSource } from '@warmgen/shared/adapters/local/local-folder-model-source.ts';
@@ -154,4 +154,20 @@ test('a local folder (file:// URL) hydrates the same way, and a touched file is 
   const touched = await hydrateModel({ source, cacheDir, logger: memoryLogger() });
   assert.equal(touched.downloadedFiles, 1);
   assert.equal(touched.downloadedBytes, contents.get('config.json')?.length);
+});
+
+test('a cache folder reached through a symlink gives canonical paths and keeps the replaced model', async () => {
+  seedBucket(server, 'linked', 'gpt2', contents);
+  const real = await tempDir('cache-real');
+  const linked = join(await tempDir('cache-link'), 'cache');
+  await symlink(real, linked);
+  const source = gcsSource(server, 'linked', 'gpt2');
+  const first = await hydrateModel({ source, cacheDir: linked, logger: memoryLogger() });
+  assert.ok(first.modelDir.startsWith(await realpath(real)));
+  const warm = await hydrateModel({ source, cacheDir: linked, logger: memoryLogger() });
+  assert.equal(warm.modelDir, first.modelDir);
+  server.store.put('linked', 'gpt2/config.json', Buffer.from('{}'));
+  const second = await hydrateModel({ source, cacheDir: linked, logger: memoryLogger() });
+  assert.notEqual(second.modelDir, first.modelDir);
+  assertSameModel(await readTree(first.modelDir), contents);
 });

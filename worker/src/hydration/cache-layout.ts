@@ -1,5 +1,5 @@
 import { link, mkdir, readdir, realpath, rename, rm, symlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * The cache folder:
@@ -59,12 +59,12 @@ export async function removeOthers(
   layout: CacheLayout,
   keep: (string | undefined)[],
 ): Promise<void> {
-  const kept = new Set(keep.filter(Boolean));
+  // Compared by folder name: a kept path may be spelled through a symlink.
+  const kept = new Set(keep.filter((dir) => dir !== undefined).map((dir) => basename(dir)));
   const versions = await readdir(layout.versions).catch(() => [] as string[]);
   for (const name of versions) {
-    const dir = join(layout.versions, name);
-    if (!kept.has(dir)) {
-      await rm(dir, { recursive: true, force: true });
+    if (!kept.has(name)) {
+      await rm(join(layout.versions, name), { recursive: true, force: true });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelFile, ModelSource } from '@warmgen/shared/ports/model-source.ts';
 import pLimit from 'p-limit';
@@ -82,7 +82,9 @@ const defaults = {
 export async function hydrateModel(options: HydrateOptions): Promise<HydrationResult> {
   const started = performance.now();
   const logger = options.logger ?? stderrLogger;
-  const layout = cacheLayout(options.cacheDir);
+  // Resolved once, so every folder path handed out or compared is canonical.
+  await mkdir(options.cacheDir, { recursive: true });
+  const layout = cacheLayout(await realpath(options.cacheDir));
   const retry = { ...defaults.retry, ...options.retry };
   const list = async () => {
     try {
@@ -109,7 +111,6 @@ export async function hydrateModel(options: HydrateOptions): Promise<HydrationRe
     return summarize(logger, options, listed, cached, nothing, started, 0);
   }
 
-  await mkdir(options.cacheDir, { recursive: true });
   let waitStarted: number | undefined;
   return withHostLock(
     layout.lock,
