@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
-import { toResultLine } from './schemas/batch-view.ts';
+import { toResultLine } from '@warmgen/shared/views/batch-view.ts';
 
 /**
  * A batch's results as JSONL, in custom_id order, read from the store one page at a time:

@@ -120,7 +120,7 @@ describe('batches', () => {
       const body =
         '{"custom_id":"b","prompt":"second"}\r\n\n{"custom_id":"a","prompt":"first","params":{"top_k":40}}\n';
       const path =
-        '/v1/batches?webhook_url=https%3A%2F%2Fexample.com%2Fh&webhook_events=batch.completed,job.failed';
+        '/v1/batches?webhook_url=https%3A%2F%2Fexample.com%2Fh&webhook_events=batch.completed,generation.failed';
       const response = await rawRequest(api.baseUrl, {
         method: 'POST',
         path,
@@ -132,7 +132,7 @@ describe('batches', () => {
       assert.equal(created.total, 2);
       assert.deepEqual(created.webhook, {
         url: 'https://example.com/h',
-        events: ['batch.completed', 'job.failed'],
+        events: ['batch.completed', 'generation.failed'],
       });
       const jobs = await api.store.listBatchJobs(created.id, null, 10);
       assert.deepEqual(

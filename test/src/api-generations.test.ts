@@ -52,7 +52,7 @@ describe('POST /v1/generations and GET /v1/generations/:id', () => {
       const job = await api.store.getJob(created.json.id);
       assert.deepEqual(job?.webhook, {
         url: 'https://example.com/hook',
-        events: ['job.succeeded', 'job.failed', 'job.canceled'],
+        events: ['generation.completed', 'generation.failed', 'generation.canceled'],
       });
     } finally {
       await api.close();

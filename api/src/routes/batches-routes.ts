@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { Batch, NewJob, StatusCounts, WebhookSpec } from '@warmgen/shared/domain/job.ts';
+import {
+  BatchResultLineSchema,
+  BatchViewSchema,
+  toBatchView,
+} from '@warmgen/shared/views/batch-view.ts';
 import { ApiError } from '../api-error.ts';
 import {
   createBatchJsonlParser,
@@ -13,7 +18,6 @@ import {
   createBatchBodySchema,
   defaultBatchWebhookEvents,
 } from '../schemas/batch-request.ts';
-import { BatchResultLineSchema, BatchViewSchema, toBatchView } from '../schemas/batch-view.ts';
 import { batchWebhookEvents, IdParamsSchema } from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
 import { assertUtf8Charset, decodeUtf8Strict } from '../strict-utf8.ts';

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { Job, NewJob } from '@warmgen/shared/domain/job.ts';
 import { isTerminal } from '@warmgen/shared/domain/job-status.ts';
+import { JobViewSchema, toJobView } from '@warmgen/shared/views/job-view.ts';
 import { ApiError } from '../api-error.ts';
 import { isSameSubmission } from '../idempotency.ts';
 import { parsePreferWait } from '../prefer-wait.ts';
@@ -14,7 +15,6 @@ import {
 } from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
 import { createGenerationBodySchema } from '../schemas/generation-request.ts';
-import { JobViewSchema, toJobView } from '../schemas/job-view.ts';
 import { waitForTerminalJob } from '../wait-for-job.ts';
 import type { RouteContext } from './route-context.ts';
 

@@ -1,3 +1,4 @@
+import { generationEventTypes, webhookEventTypes } from '@warmgen/shared/domain/webhook-event.ts';
 import Type from 'typebox';
 import { customIdMaxChars, idempotencyKeyMaxChars } from '../api-limits.ts';
 import { registerPatternMessage } from './validation-messages.ts';
@@ -23,9 +24,12 @@ export const webhookUrlSchema = Type.String({
   description: 'http or https URL called when one of the events happens.',
 });
 
-/** Events a webhook can ask for. Delivery is a later issue; the names are fixed here. */
-export const jobWebhookEvents = ['job.succeeded', 'job.failed', 'job.canceled'] as const;
-export const batchWebhookEvents = [...jobWebhookEvents, 'batch.completed'] as const;
+/**
+ * Events a webhook can ask for (see shared/src/domain/webhook-event.ts). A batch's webhook
+ * may also ask for its items' generation.* events (one request per item).
+ */
+export const jobWebhookEvents = generationEventTypes;
+export const batchWebhookEvents = webhookEventTypes;
 
 export function webhookSchema(events: readonly string[], defaultEvents: readonly string[]) {
   return Type.Object(

@@ -1,7 +1,10 @@
-import type { Batch, Job, StatusCounts } from '@warmgen/shared/domain/job.ts';
-import { jobStatuses } from '@warmgen/shared/domain/job-status.ts';
 import Type, { type Static } from 'typebox';
-import { isoTime, JobViewSchema, toJobView } from './job-view.ts';
+import type { Batch, Job, StatusCounts } from '../domain/job.ts';
+import { jobStatuses } from '../domain/job-status.ts';
+import type { WebhookEvent } from '../domain/webhook-event.ts';
+import { isoTime } from './iso-time.ts';
+import { JobViewSchema, toJobView } from './job-view.ts';
+import { toWebhookDeliveryView, WebhookDeliveryViewSchema } from './webhook-delivery-view.ts';
 
 /**
  * A batch's status follows from its jobs' counts:
@@ -39,11 +42,21 @@ export const BatchViewSchema = Type.Object({
     Type.Object({ url: Type.String(), events: Type.Array(Type.String()) }),
     Type.Null(),
   ]),
+  webhook_delivery: Type.Optional(
+    Type.Union([WebhookDeliveryViewSchema, Type.Null()], {
+      description: 'The batch.completed event, with every attempt; null when none (yet).',
+    }),
+  ),
 });
 export type BatchView = Static<typeof BatchViewSchema>;
 
-export function toBatchView(batch: Batch, counts: StatusCounts): BatchView {
-  return {
+/** `delivery` as for toJobView: the batch's event (or null) in the API view only. */
+export function toBatchView(
+  batch: Batch,
+  counts: StatusCounts,
+  delivery?: WebhookEvent | null,
+): BatchView {
+  const view: BatchView = {
     id: batch.id,
     status: batchStatusOf(batch, counts),
     created_at: isoTime(batch.createdAtMs),
@@ -52,6 +65,10 @@ export function toBatchView(batch: Batch, counts: StatusCounts): BatchView {
     cancel_requested: batch.cancelRequested,
     webhook: batch.webhook,
   };
+  if (delivery !== undefined) {
+    view.webhook_delivery = delivery === null ? null : toWebhookDeliveryView(delivery);
+  }
+  return view;
 }
 
 /** One line of GET /v1/batches/:id/results. */

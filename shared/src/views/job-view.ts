@@ -1,11 +1,20 @@
-import { GenerationParamsSchema } from '@warmgen/shared/domain/generation-params.ts';
-import type { Job } from '@warmgen/shared/domain/job.ts';
-import { jobStatuses } from '@warmgen/shared/domain/job-status.ts';
 import Type, { type Static } from 'typebox';
+import { GenerationParamsSchema } from '../domain/generation-params.ts';
+import type { Job } from '../domain/job.ts';
+import { jobStatuses } from '../domain/job-status.ts';
+import type { WebhookEvent } from '../domain/webhook-event.ts';
+import { isoTime } from './iso-time.ts';
+import { toWebhookDeliveryView, WebhookDeliveryViewSchema } from './webhook-delivery-view.ts';
 
-/** A job as the API shows it: snake_case, times as RFC 3339 strings. */
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
+/**
+ * A job as the API shows it: snake_case, times as RFC 3339 strings. The same object is the
+ * `data` of its webhook events (without `webhook_delivery`, which describes the delivery
+ * itself), so a receiver sees exactly what GET /v1/generations/{id} returns.
+ */
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(
+  schema: T,
+  options?: { description: string },
+) => Type.Union([schema, Type.Null()], options);
 
 export const JobViewSchema = Type.Object({
   id: Type.String(),
@@ -33,11 +42,20 @@ export const JobViewSchema = Type.Object({
     }),
   ),
   error: nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  webhook_delivery: Type.Optional(
+    nullable(WebhookDeliveryViewSchema, {
+      description: 'The webhook event sent for this job, with every attempt; null when none.',
+    }),
+  ),
 });
 export type JobView = Static<typeof JobViewSchema>;
 
-export function toJobView(job: Job): JobView {
-  return {
+/**
+ * `delivery`: the job's webhook event (or null) for the API view; leave it out for a
+ * webhook payload.
+ */
+export function toJobView(job: Job, delivery?: WebhookEvent | null): JobView {
+  const view: JobView = {
     id: job.id,
     status: job.status,
     created_at: isoTime(job.createdAtMs),
@@ -65,8 +83,8 @@ export function toJobView(job: Job): JobView {
     },
     error: job.error,
   };
-}
-
-export function isoTime(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  if (delivery !== undefined) {
+    view.webhook_delivery = delivery === null ? null : toWebhookDeliveryView(delivery);
+  }
+  return view;
 }
