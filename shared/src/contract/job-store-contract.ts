@@ -4,6 +4,7 @@ import { newBatchId } from '../domain/ids.ts';
 import type { StatusCounts } from '../domain/job.ts';
 import type { JobStore } from '../ports/job-store.ts';
 import { batchFixture, newJobFixture, resultFixture, t0Ms } from './job-fixtures.ts';
+import { describePublishMarkContract } from './job-store-publish-contract.ts';
 import { describeTransitionContract } from './job-store-transition-contract.ts';
 
 export interface JobStoreHarness {
@@ -35,6 +36,7 @@ export function describeJobStoreContract(
     });
 
     describe('transitions', () => describeTransitionContract(store));
+    describe('publish marks (outbox)', () => describePublishMarkContract(store));
 
     describe('create and read', () => {
       it('stores a new job as queued and reads every field back', async () => {

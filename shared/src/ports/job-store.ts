@@ -46,6 +46,20 @@ export interface JobStore {
   /** Cancels every job of the batch as requestCancel would. Returns how many changed. */
   cancelBatch(batchId: string, nowMs: number): Promise<number>;
 
+  /**
+   * The outbox mark: the jobs' queue messages were published. A job is written before its
+   * message is published, so a publish that fails (or a process that dies in between)
+   * leaves a queued job with no message; the orphan sweeper finds those through
+   * listUnpublished and publishes them. Unknown ids are ignored. Claiming a job also marks
+   * it published (its message evidently arrived).
+   */
+  markPublished(ids: string[], nowMs: number): Promise<void>;
+  /**
+   * Ids of queued jobs created at or before createdBeforeMs that were never marked
+   * published, oldest first, at most limit.
+   */
+  listUnpublished(createdBeforeMs: number, limit: number): Promise<string[]>;
+
   /** Counts over the whole store, for metrics. */
   countJobs(): Promise<StatusCounts>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import type { CollectionReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
 import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../../domain/job.ts';
 import type { JobStore } from '../../ports/job-store.ts';
-import { type CommitLimits, createAllThenLast } from './batch-writes.ts';
+import { type CommitLimits, createAllThenLast, deleteAll } from './batch-writes.ts';
 import { type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
 import { idempotencyKeyId } from './idempotency-key-id.ts';
 import {
@@ -234,6 +234,55 @@ export class FirestoreJobStore implements JobStore {
     }
   }
 
+  /** One batched write per job (BulkWriter); ids that do not exist are skipped. */
+  async markPublished(ids: string[], nowMs: number): Promise<void> {
+    const writer = this.#db.bulkWriter({ throttling: false });
+    writer.onWriteError((failure) => failure.code !== notFound && failure.failedAttempts < 5);
+    const writes = ids.map((id) =>
+      writer.update(this.#jobs.doc(id), { publishedAtMs: nowMs }).catch(ignoreNotFound),
+    );
+    await writer.close();
+    await Promise.all(writes);
+  }
+
+  /**
+   * Jobs of a batch whose batch document does not exist are not listed: the batch is
+   * still being written (createAllThenLast writes it last), or its creation died half-way,
+   * and then nobody was ever given those ids. The latter are deleted here once they are
+   * abandonedBatchGraceMs older than the cutoff, so they cannot pile up at the head of
+   * this query.
+   */
+  async listUnpublished(createdBeforeMs: number, limit: number): Promise<string[]> {
+    const snapshot = await this.#jobs
+      .where('status', '==', 'queued')
+      .where('publishedAtMs', '==', null)
+      .where('createdAtMs', '<=', createdBeforeMs)
+      .orderBy('createdAtMs')
+      .limit(limit)
+      .get();
+    const batchIds = [
+      ...new Set(snapshot.docs.flatMap((document) => document.get('batchId') ?? [])),
+    ] as string[];
+    const batches =
+      batchIds.length === 0
+        ? []
+        : await this.#db.getAll(...batchIds.map((id) => this.#batches.doc(id)));
+    const missing = new Set(batches.filter((batch) => !batch.exists).map((batch) => batch.id));
+    const unlisted = snapshot.docs.filter((document) => missing.has(document.get('batchId')));
+    const abandoned = unlisted.filter(
+      (document) => document.get('createdAtMs') <= createdBeforeMs - this.#abandonedBatchGraceMs,
+    );
+    if (abandoned.length > 0) {
+      await deleteAll(
+        this.#db,
+        abandoned.map((document) => document.ref),
+      );
+    }
+    return snapshot.docs
+      .filter((document) => !missing.has(document.get('batchId')))
+      .map((document) => document.id);
+  }
+
   countJobs(): Promise<StatusCounts> {
     return countByStatus(this.#db, this.#jobs);
   }
@@ -256,8 +305,10 @@ export class FirestoreJobStore implements JobStore {
   }
 }
 
+const notFound = 5;
+
 function ignoreNotFound(error: unknown): void {
-  if ((error as { code?: unknown }).code !== 5) {
+  if ((error as { code?: unknown }).code !== notFound) {
     throw error;
   }
 }

@@ -8,6 +8,9 @@
  * - queue_messages: the job queue. A row is waiting when visible_at_ms <= now, leased
  *   otherwise. delivery_attempt counts deliveries so far; seq gives FIFO order.
  * - dead_letters: messages that exhausted their deliveries, leased the same way.
+ * - jobs.published_at_ms (2): when the job's queue message was published, NULL until
+ *   then; the orphan sweeper publishes queued jobs where it stayed NULL. Jobs that exist
+ *   when the column is added were published by the code that created them.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -60,5 +63,11 @@ export const schemaMigrations: readonly string[] = [
     visible_at_ms INTEGER NOT NULL,
     pull_count INTEGER NOT NULL DEFAULT 0
   ) STRICT;
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN published_at_ms INTEGER;
+  UPDATE jobs SET published_at_ms = created_at_ms;
+  CREATE INDEX jobs_unpublished ON jobs (created_at_ms)
+    WHERE published_at_ms IS NULL AND status = 'queued';
   `,
 ];

@@ -132,6 +132,20 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
+  async markPublished(ids: string[], nowMs: number): Promise<void> {
+    inTransaction(this.#db, () => {
+      for (const id of ids) {
+        this.#sql.markPublished.run({ id, now: nowMs });
+      }
+    });
+  }
+
+  async listUnpublished(createdBeforeMs: number, limit: number): Promise<string[]> {
+    return this.#sql.listUnpublished
+      .all({ before: createdBeforeMs, limit })
+      .map((row) => String(row.id));
+  }
+
   async countJobs(): Promise<StatusCounts> {
     return toCounts(this.#sql.countAll.all());
   }
@@ -196,7 +210,8 @@ function prepareStatements(db: DatabaseSync) {
     selectBatch: prepare('SELECT * FROM batches WHERE id = $id'),
     claim: prepare(
       `UPDATE jobs SET status = 'running', lease_owner = $worker, lease_expires_at_ms = $until,
-         attempts = attempts + 1, started_at_ms = $now
+         attempts = attempts + 1, started_at_ms = $now,
+         published_at_ms = coalesce(published_at_ms, $now)
        WHERE id = $id
          AND (status = 'queued' OR (status = 'running' AND lease_expires_at_ms <= $now))
        RETURNING ${jobColumns}`,
@@ -246,5 +261,14 @@ function prepareStatements(db: DatabaseSync) {
          AND (status = 'queued' OR (status = 'running' AND cancel_requested = 0))`,
     ),
     countAll: prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
+    markPublished: prepare(
+      'UPDATE jobs SET published_at_ms = $now WHERE id = $id AND published_at_ms IS NULL',
+    ),
+    // Matches the partial index jobs_unpublished.
+    listUnpublished: prepare(
+      `SELECT id FROM jobs WHERE published_at_ms IS NULL AND status = 'queued'
+         AND created_at_ms <= $before
+       ORDER BY created_at_ms LIMIT $limit`,
+    ),
   };
 }
