@@ -39,4 +39,20 @@ export const configDefaults = {
   maxBatchItems: 10_000,
   /** Longest `Prefer: wait` / `?wait=` hold, so idle connections do not pile up. */
   maxWaitSeconds: 60,
+
+  /** Jobs without a published message for this long are published by the API's sweeper. */
+  orphanAgeSeconds: 60,
+  /** How often the API looks for such jobs (and once at start-up). */
+  orphanSweepIntervalSeconds: 30,
+
+  // Google Cloud (BACKEND=gcp): the names infra/ creates.
+  pubsubTopic: 'warmgen-jobs',
+  pubsubSubscription: 'warmgen-jobs-worker',
+  pubsubDeadLetterTopic: 'warmgen-jobs-dead-letter',
+  pubsubDeadLetterSubscription: 'warmgen-jobs-dead-letter-worker',
+  firestoreDatabase: '(default)',
+  /** Collections are jobs, batches and idempotency_keys. */
+  firestoreCollectionPrefix: '',
+  /** Finished jobs are kept a month, then Firestore's TTL policy deletes them. */
+  retentionDays: 30,
 } as const;

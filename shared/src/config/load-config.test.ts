@@ -36,6 +36,9 @@ describe('loadConfig', () => {
       maxPromptChars: configDefaults.maxPromptChars,
       maxBatchItems: 10_000,
       maxWaitSeconds: 60,
+      orphanAgeSeconds: 60,
+      orphanSweepIntervalSeconds: 30,
+      gcp: null,
     });
   });
 
@@ -60,6 +63,9 @@ describe('loadConfig', () => {
       MAX_PROMPT_CHARS: '100',
       MAX_BATCH_ITEMS: '50',
       MAX_WAIT_SECONDS: '0',
+      ORPHAN_AGE_SECONDS: '120',
+      ORPHAN_SWEEP_INTERVAL_SECONDS: '10',
+      GOOGLE_CLOUD_PROJECT: 'my-project-123',
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -81,7 +87,22 @@ describe('loadConfig', () => {
       maxPromptChars: 100,
       maxBatchItems: 50,
       maxWaitSeconds: 0,
+      orphanAgeSeconds: 120,
+      orphanSweepIntervalSeconds: 10,
+      gcp: {
+        projectId: 'my-project-123',
+        pubsubTopic: 'warmgen-jobs',
+        pubsubSubscription: 'warmgen-jobs-worker',
+        pubsubDeadLetterTopic: 'warmgen-jobs-dead-letter',
+        pubsubDeadLetterSubscription: 'warmgen-jobs-dead-letter-worker',
+        pubsubEmulatorHost: null,
+        firestoreDatabase: '(default)',
+        firestoreCollectionPrefix: '',
+        firestoreEmulatorHost: null,
+        retentionDays: 30,
+      },
     });
+    assert.ok(Object.isFrozen(config.gcp));
   });
 
   it('returns a frozen object, model location included', () => {

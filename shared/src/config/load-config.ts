@@ -1,4 +1,5 @@
 import { configDefaults as defaults } from './config-defaults.ts';
+import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
 import { type Env, readChoice, readInteger, readString } from './parse-env.ts';
 
@@ -46,6 +47,13 @@ export interface Config {
   readonly maxPromptChars: number;
   readonly maxBatchItems: number;
   readonly maxWaitSeconds: number;
+
+  // API: the orphan sweeper (jobs written whose queue message was never published)
+  readonly orphanAgeSeconds: number;
+  readonly orphanSweepIntervalSeconds: number;
+
+  /** Pub/Sub and Firestore settings; null unless backend is gcp. */
+  readonly gcp: GcpConfig | null;
 }
 
 /**
@@ -123,6 +131,21 @@ export function loadConfig(env: Env): Config {
       { min: 0, max: 3_600 },
       defaults.maxWaitSeconds,
     ),
+
+    orphanAgeSeconds: readInteger(
+      env,
+      'ORPHAN_AGE_SECONDS',
+      { min: 1, max: 86_400 },
+      defaults.orphanAgeSeconds,
+    ),
+    orphanSweepIntervalSeconds: readInteger(
+      env,
+      'ORPHAN_SWEEP_INTERVAL_SECONDS',
+      { min: 1, max: 86_400 },
+      defaults.orphanSweepIntervalSeconds,
+    ),
+
+    gcp: backend === 'gcp' ? Object.freeze(readGcpConfig(env)) : null,
   };
   return Object.freeze(config);
 }
