@@ -1,0 +1,91 @@
+# Every grant is on the narrowest resource that allows it. Firestore has no per-collection
+# IAM, so datastore.user is granted on the project.
+
+# --- API: writes jobs, publishes them -------------------------------------------------
+resource "google_project_iam_member" "api_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "api_publishes_jobs" {
+  project = var.project_id
+  topic   = google_pubsub_topic.jobs.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+# --- Worker: pulls jobs and dead letters, writes results, reads the model --------------
+resource "google_project_iam_member" "worker_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_pubsub_subscription_iam_member" "worker_pulls_jobs" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.jobs.name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_pubsub_subscription_iam_member" "worker_pulls_dead_letters" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.jobs_dead_letter.name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_storage_bucket_iam_member" "worker_reads_models" {
+  bucket = google_storage_bucket.models.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.worker.email}"
+}
+
+# --- Scheduler: starts executions of the worker job ------------------------------------
+resource "google_cloud_run_v2_job_iam_member" "scheduler_runs_worker_job" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_job.worker.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.scheduler.email}"
+}
+
+# --- Pub/Sub service agent: forwards dead letters ---------------------------------------
+resource "google_pubsub_topic_iam_member" "pubsub_agent_publishes_job_dead_letters" {
+  project = var.project_id
+  topic   = google_pubsub_topic.jobs_dead_letter.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${local.pubsub_service_agent}"
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_acks_jobs" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.jobs.name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${local.pubsub_service_agent}"
+}
+
+resource "google_pubsub_topic_iam_member" "pubsub_agent_publishes_webhook_dead_letters" {
+  project = var.project_id
+  topic   = google_pubsub_topic.webhook_deliveries_dead_letter.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${local.pubsub_service_agent}"
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_acks_webhook_deliveries" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.webhook_deliveries.name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${local.pubsub_service_agent}"
+}
+
+# --- Public access to the API (off by default) ------------------------------------------
+resource "google_cloud_run_v2_service_iam_member" "api_public" {
+  count    = var.api_allow_unauthenticated ? 1 : 0
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.api.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}

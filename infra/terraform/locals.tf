@@ -1,0 +1,47 @@
+locals {
+  image_repository = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}"
+  api_image        = "${local.image_repository}/api:${var.image_tag}"
+
+  # The GPU image carries the onnxruntime CUDA execution provider and the CUDA libraries.
+  worker_image_name = var.worker_gpu ? "worker-gpu" : "worker"
+  worker_image      = "${local.image_repository}/${local.worker_image_name}:${var.image_tag}"
+
+  model_bucket_name  = coalesce(var.model_bucket_name, "${var.project_id}-${var.name_prefix}-models")
+  firestore_location = coalesce(var.firestore_location, var.region)
+
+  # An NVIDIA L4 on Cloud Run needs at least 4 vCPUs and 16 GiB.
+  worker_cpu        = var.worker_gpu ? max(var.worker_cpu, 4) : var.worker_cpu
+  worker_memory_gib = var.worker_gpu ? max(var.worker_memory_gib, 16) : var.worker_memory_gib
+  worker_limits = merge(
+    { cpu = tostring(local.worker_cpu), memory = "${local.worker_memory_gib}Gi" },
+    var.worker_gpu ? { "nvidia.com/gpu" = "1" } : {},
+  )
+
+  # Environment of every process, read once at start-up by loadConfig
+  # (shared/src/config/load-config.ts). The offline checks (infra/src) run loadConfig over
+  # these values: every name must be one it reads, and every variable it requires must be
+  # here with a value it accepts.
+  common_env = {
+    BACKEND                         = "gcp"
+    GOOGLE_CLOUD_PROJECT            = var.project_id
+    LOG_LEVEL                       = var.log_level
+    LEASE_SECONDS                   = tostring(var.lease_seconds)
+    MAX_ATTEMPTS                    = tostring(var.max_attempts)
+    PUBSUB_TOPIC                    = google_pubsub_topic.jobs.name
+    PUBSUB_SUBSCRIPTION             = google_pubsub_subscription.jobs.name
+    PUBSUB_DEAD_LETTER_TOPIC        = google_pubsub_topic.jobs_dead_letter.name
+    PUBSUB_DEAD_LETTER_SUBSCRIPTION = google_pubsub_subscription.jobs_dead_letter.name
+    FIRESTORE_DATABASE              = google_firestore_database.this.name
+    FIRESTORE_COLLECTION_PREFIX     = var.firestore_collection_prefix
+    RETENTION_DAYS                  = tostring(var.retention_days)
+  }
+
+  # The API's own settings (request limits) keep loadConfig's defaults unless set here.
+  api_env = {}
+
+  worker_env = {
+    MODEL_URI = "gs://${google_storage_bucket.models.name}/${var.model_prefix}"
+    DEVICE    = var.worker_gpu ? "cuda" : "cpu"
+    MAX_BATCH = tostring(var.worker_max_batch)
+  }
+}

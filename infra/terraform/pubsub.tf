@@ -1,0 +1,129 @@
+# Two queues, each a topic with a pull subscription plus a dead-letter topic with its own
+# subscription. Messages that fail max_delivery_attempts times move to the dead-letter topic
+# (the Pub/Sub service agent needs the grants in iam.tf for that); a worker drains the
+# jobs' dead letters and marks those jobs failed.
+#
+# Retry policy: a nacked message (a job released at shutdown, or after a retryable error)
+# comes back after an exponential backoff from retry_minimum_backoff_seconds (small, so a
+# released job is picked up almost at once) to retry_maximum_backoff_seconds (so a failing
+# dependency does not make workers spin).
+
+locals {
+  message_retention = "${var.message_retention_days * 86400}s"
+  retry_minimum     = "${var.retry_minimum_backoff_seconds}s"
+  retry_maximum     = "${var.retry_maximum_backoff_seconds}s"
+}
+
+# --- Jobs: the API publishes job ids, workers pull them ----------------------------------
+resource "google_pubsub_topic" "jobs" {
+  project    = var.project_id
+  name       = "${var.name_prefix}-jobs"
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic" "jobs_dead_letter" {
+  project    = var.project_id
+  name       = "${var.name_prefix}-jobs-dead-letter"
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_subscription" "jobs" {
+  project = var.project_id
+  name    = "${var.name_prefix}-jobs-worker"
+  topic   = google_pubsub_topic.jobs.id
+
+  # Workers set each message's deadline to their lease and extend it while generating.
+  ack_deadline_seconds       = var.lease_seconds
+  message_retention_duration = local.message_retention
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.jobs_dead_letter.id
+    max_delivery_attempts = var.max_attempts
+  }
+
+  retry_policy {
+    minimum_backoff = local.retry_minimum
+    maximum_backoff = local.retry_maximum
+  }
+
+  # Never delete the subscription for inactivity (a quiet week must not lose the queue).
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_subscription" "jobs_dead_letter" {
+  project = var.project_id
+  name    = "${var.name_prefix}-jobs-dead-letter-worker"
+  topic   = google_pubsub_topic.jobs_dead_letter.id
+
+  ack_deadline_seconds       = var.lease_seconds
+  message_retention_duration = local.message_retention
+
+  # No dead-letter policy: this is the end of the line; a dead letter stays until a worker
+  # has recorded its job as failed.
+  retry_policy {
+    minimum_backoff = local.retry_minimum
+    maximum_backoff = local.retry_maximum
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# --- Webhook deliveries: one message per callback to send ------------------------------
+resource "google_pubsub_topic" "webhook_deliveries" {
+  project    = var.project_id
+  name       = "${var.name_prefix}-webhook-deliveries"
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic" "webhook_deliveries_dead_letter" {
+  project    = var.project_id
+  name       = "${var.name_prefix}-webhook-deliveries-dead-letter"
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_subscription" "webhook_deliveries" {
+  project = var.project_id
+  name    = "${var.name_prefix}-webhook-deliveries"
+  topic   = google_pubsub_topic.webhook_deliveries.id
+
+  # A delivery waits for the receiver (15-30 s timeouts are usual).
+  ack_deadline_seconds       = 60
+  message_retention_duration = local.message_retention
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.webhook_deliveries_dead_letter.id
+    max_delivery_attempts = var.webhook_max_attempts
+  }
+
+  # Receivers that are down are retried with backoff up to Pub/Sub's 10-minute maximum.
+  retry_policy {
+    minimum_backoff = "5s"
+    maximum_backoff = "600s"
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_subscription" "webhook_deliveries_dead_letter" {
+  project = var.project_id
+  name    = "${var.name_prefix}-webhook-deliveries-dead-letter"
+  topic   = google_pubsub_topic.webhook_deliveries_dead_letter.id
+
+  ack_deadline_seconds       = 60
+  message_retention_duration = local.message_retention
+
+  retry_policy {
+    minimum_backoff = local.retry_minimum
+    maximum_backoff = local.retry_maximum
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+}
