@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sha256Hex } from './auth-config.ts';
 import { configDefaults } from './config-defaults.ts';
 import { ConfigError } from './config-error.ts';
 import { loadConfig } from './load-config.ts';
+import { readWebhookConfig } from './webhook-config.ts';
+
+const webhookSecret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const apiKey = 'test-key-0123456789abcdef';
 
 function configErrorFor(variable: string, pattern: RegExp) {
   return (error: unknown) => {
@@ -39,6 +44,8 @@ describe('loadConfig', () => {
       orphanAgeSeconds: 60,
       orphanSweepIntervalSeconds: 30,
       gcp: null,
+      webhooks: readWebhookConfig({}, 'embedded'),
+      auth: { mode: 'open', keyHashes: [], rateLimitPerMinute: 600 },
     });
   });
 
@@ -66,6 +73,8 @@ describe('loadConfig', () => {
       ORPHAN_AGE_SECONDS: '120',
       ORPHAN_SWEEP_INTERVAL_SECONDS: '10',
       GOOGLE_CLOUD_PROJECT: 'my-project-123',
+      WEBHOOK_SECRETS: webhookSecret,
+      API_KEYS: apiKey,
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -101,8 +110,12 @@ describe('loadConfig', () => {
         firestoreEmulatorHost: null,
         retentionDays: 30,
       },
+      webhooks: { ...readWebhookConfig({}, 'embedded'), secrets: [webhookSecret] },
+      auth: { mode: 'required', keyHashes: [sha256Hex(apiKey)], rateLimitPerMinute: 600 },
     });
     assert.ok(Object.isFrozen(config.gcp));
+    assert.ok(Object.isFrozen(config.webhooks));
+    assert.ok(Object.isFrozen(config.auth));
   });
 
   it('returns a frozen object, model location included', () => {

@@ -1,7 +1,9 @@
+import { type AuthConfig, readAuthConfig } from './auth-config.ts';
 import { configDefaults as defaults } from './config-defaults.ts';
 import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
 import { type Env, readChoice, readInteger, readString } from './parse-env.ts';
+import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
 export const backends = ['embedded', 'gcp'] as const;
 export type Backend = (typeof backends)[number];
@@ -54,6 +56,11 @@ export interface Config {
 
   /** Pub/Sub and Firestore settings; null unless backend is gcp. */
   readonly gcp: GcpConfig | null;
+
+  /** Signing, retries and the SSRF allowlist (WEBHOOK_*). */
+  readonly webhooks: WebhookConfig;
+  /** API keys and submission rate limits (AUTH_MODE, API_KEYS, API_KEY_HASHES, RATE_LIMIT_PER_MINUTE). */
+  readonly auth: AuthConfig;
 }
 
 /**
@@ -146,6 +153,8 @@ export function loadConfig(env: Env): Config {
     ),
 
     gcp: backend === 'gcp' ? Object.freeze(readGcpConfig(env)) : null,
+    webhooks: Object.freeze(readWebhookConfig(env, backend)),
+    auth: Object.freeze(readAuthConfig(env, backend)),
   };
   return Object.freeze(config);
 }
