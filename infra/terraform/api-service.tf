@@ -51,6 +51,26 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
 
+      env {
+        name = "API_KEYS"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.api_keys.secret_id
+            version = "latest"
+          }
+        }
+      }
+
+      env {
+        name = "WEBHOOK_SECRETS"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.webhook_signing_secret.secret_id
+            version = "latest"
+          }
+        }
+      }
+
       startup_probe {
         http_get {
           path = "/healthz"
@@ -71,5 +91,7 @@ resource "google_cloud_run_v2_service" "api" {
   depends_on = [
     google_project_iam_member.api_firestore,
     google_pubsub_topic_iam_member.api_publishes_jobs,
+    google_secret_manager_secret_iam_member.api_reads_api_keys,
+    google_secret_manager_secret_iam_member.api_reads_webhook_secrets,
   ]
 }

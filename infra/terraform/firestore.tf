@@ -12,3 +12,158 @@ resource "google_firestore_database" "this" {
 
   depends_on = [google_project_service.apis]
 }
+
+locals {
+  # The store's collections (FIRESTORE_COLLECTION_PREFIX + name).
+  jobs_collection             = "${var.firestore_collection_prefix}jobs"
+  batches_collection          = "${var.firestore_collection_prefix}batches"
+  idempotency_keys_collection = "${var.firestore_collection_prefix}idempotency_keys"
+}
+
+# --- Composite indexes ------------------------------------------------------------------
+
+# A batch's results, in custom_id order (GET /v1/batches/{id}/results).
+resource "google_firestore_index" "jobs_by_batch_and_custom_id" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.jobs_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "batchId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "customId"
+    order      = "ASCENDING"
+  }
+}
+
+# A batch's counts by status (GET /v1/batches/{id}).
+resource "google_firestore_index" "jobs_by_batch_and_status" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.jobs_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "batchId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+}
+
+# Queued jobs whose message was never published, oldest first (the API's orphan sweeper).
+resource "google_firestore_index" "jobs_unpublished" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.jobs_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "publishedAtMs"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "createdAtMs"
+    order      = "ASCENDING"
+  }
+}
+
+# --- TTL policies: Firestore deletes a document some time after its expireAt -----------
+# (typically within a day). expireAt itself is not indexed: a timestamp that only grows
+# would make index writes hot-spot.
+
+resource "google_firestore_field" "jobs_expire_at" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.jobs_collection
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+}
+
+resource "google_firestore_field" "batches_expire_at" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.batches_collection
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+}
+
+resource "google_firestore_field" "idempotency_keys_expire_at" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.idempotency_keys_collection
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+}
+
+# --- Index exemptions: large values that are never queried ------------------------------
+# Indexing them would cost a write per field and fail for values over 1,500 bytes.
+
+resource "google_firestore_field" "jobs_prompt" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.jobs_collection
+  field      = "prompt"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "jobs_params" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.jobs_collection
+  field      = "params"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "jobs_result" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.jobs_collection
+  field      = "result"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "jobs_error" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.jobs_collection
+  field      = "error"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "jobs_webhook" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.jobs_collection
+  field      = "webhook"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "batches_webhook" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.batches_collection
+  field      = "webhook"
+
+  index_config {}
+}

@@ -36,6 +36,21 @@ resource "google_pubsub_subscription_iam_member" "worker_pulls_dead_letters" {
   member       = "serviceAccount:${google_service_account.worker.email}"
 }
 
+# Webhook callbacks: the worker queues them when a job ends and delivers them.
+resource "google_pubsub_topic_iam_member" "worker_publishes_webhooks" {
+  project = var.project_id
+  topic   = google_pubsub_topic.webhook_deliveries.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_pubsub_subscription_iam_member" "worker_delivers_webhooks" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.webhook_deliveries.name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${google_service_account.worker.email}"
+}
+
 resource "google_storage_bucket_iam_member" "worker_reads_models" {
   bucket = google_storage_bucket.models.name
   role   = "roles/storage.objectViewer"

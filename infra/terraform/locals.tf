@@ -34,6 +34,8 @@ locals {
     FIRESTORE_DATABASE              = google_firestore_database.this.name
     FIRESTORE_COLLECTION_PREFIX     = var.firestore_collection_prefix
     RETENTION_DAYS                  = tostring(var.retention_days)
+    WEBHOOK_PUBSUB_TOPIC            = google_pubsub_topic.webhook_deliveries.name
+    WEBHOOK_PUBSUB_SUBSCRIPTION     = google_pubsub_subscription.webhook_deliveries.name
   }
 
   # The API's own settings (request limits) keep loadConfig's defaults unless set here.
@@ -43,5 +45,7 @@ locals {
     MODEL_URI = "gs://${google_storage_bucket.models.name}/${var.model_prefix}"
     DEVICE    = var.worker_gpu ? "cuda" : "cpu"
     MAX_BATCH = tostring(var.worker_max_batch)
+    # Workers serve no /v1 routes (only health and metrics): no API keys for them to hold.
+    AUTH_MODE = "open"
   }
 }

@@ -75,19 +75,19 @@ resource "google_pubsub_subscription" "jobs_dead_letter" {
 # --- Webhook deliveries: one message per callback to send ------------------------------
 resource "google_pubsub_topic" "webhook_deliveries" {
   project    = var.project_id
-  name       = "${var.name_prefix}-webhook-deliveries"
+  name       = "${var.name_prefix}-webhooks"
   depends_on = [google_project_service.apis]
 }
 
 resource "google_pubsub_topic" "webhook_deliveries_dead_letter" {
   project    = var.project_id
-  name       = "${var.name_prefix}-webhook-deliveries-dead-letter"
+  name       = "${var.name_prefix}-webhooks-dead-letter"
   depends_on = [google_project_service.apis]
 }
 
 resource "google_pubsub_subscription" "webhook_deliveries" {
   project = var.project_id
-  name    = "${var.name_prefix}-webhook-deliveries"
+  name    = "${var.name_prefix}-webhooks-delivery"
   topic   = google_pubsub_topic.webhook_deliveries.id
 
   # A delivery waits for the receiver (15-30 s timeouts are usual).
@@ -112,7 +112,7 @@ resource "google_pubsub_subscription" "webhook_deliveries" {
 
 resource "google_pubsub_subscription" "webhook_deliveries_dead_letter" {
   project = var.project_id
-  name    = "${var.name_prefix}-webhook-deliveries-dead-letter"
+  name    = "${var.name_prefix}-webhooks-dead-letter"
   topic   = google_pubsub_topic.webhook_deliveries_dead_letter.id
 
   ack_deadline_seconds       = 60

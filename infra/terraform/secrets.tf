@@ -1,16 +1,15 @@
 # Secret Manager entries for the webhook signing secret and the API keys. Terraform creates
-# the secrets but never their values: add a version with gcloud (docs/deploy.md), so no
-# secret material lands in the Terraform state.
+# the secrets and who may read them, never their values: add a version with gcloud before
+# the services are deployed (docs/deploy.md), so no secret material lands in the Terraform
+# state. Cloud Run reads the latest version when an instance starts.
 #
-# They are not mounted into the services yet: the configuration schema
-# (shared/src/config/load-config.ts) has no variable for them until the webhooks and API
-# keys work lands. Mounting is then one `env { value_source { secret_key_ref { ... } } }`
-# block per service plus a roles/secretmanager.secretAccessor grant on the secret (both
-# already on the IAM allowlist in infra/src/checks/iam-allowlist.ts).
+# - WEBHOOK_SECRETS: whsec_ secrets (space-separated for rotation) the workers sign webhook
+#   calls with; loadConfig requires it on every BACKEND=gcp process, the API included.
+# - API_KEYS: keys the API accepts (Authorization: Bearer <key>), space-separated.
 
 resource "google_secret_manager_secret" "webhook_signing_secret" {
   project   = var.project_id
-  secret_id = "${var.name_prefix}-webhook-signing-secret"
+  secret_id = "${var.name_prefix}-webhook-secrets"
 
   replication {
     auto {}
@@ -28,4 +27,25 @@ resource "google_secret_manager_secret" "api_keys" {
   }
 
   depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_iam_member" "api_reads_api_keys" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.api_keys.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "api_reads_webhook_secrets" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.webhook_signing_secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "worker_reads_webhook_secrets" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.webhook_signing_secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.worker.email}"
 }

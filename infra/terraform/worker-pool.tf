@@ -49,6 +49,16 @@ resource "google_cloud_run_v2_worker_pool" "worker" {
       }
 
       env {
+        name = "WEBHOOK_SECRETS"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.webhook_signing_secret.secret_id
+            version = "latest"
+          }
+        }
+      }
+
+      env {
         name  = "WORKER_MODE"
         value = "long-lived"
       }
@@ -60,5 +70,6 @@ resource "google_cloud_run_v2_worker_pool" "worker" {
     google_pubsub_subscription_iam_member.worker_pulls_jobs,
     google_pubsub_subscription_iam_member.worker_pulls_dead_letters,
     google_storage_bucket_iam_member.worker_reads_models,
+    google_secret_manager_secret_iam_member.worker_reads_webhook_secrets,
   ]
 }

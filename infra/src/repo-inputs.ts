@@ -1,0 +1,68 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RepoFiles } from './checks/check-images.ts';
+import type { Workspace } from './docker/source-imports.ts';
+import { loadTerraformFolder } from './terraform/parse-terraform.ts';
+import type { TerraformConfig } from './terraform/terraform-config.ts';
+
+/** Where the deployment's files live, relative to the repository root. */
+export const infraPaths = {
+  terraform: 'infra/terraform',
+  cloudBuilds: ['infra/cloudbuild.yaml', 'infra/cloudbuild-gpu.yaml'],
+  dockerignore: '.dockerignore',
+  /** The Firestore store adapter's list of composite indexes and TTL fields. */
+  firestoreIndexes: 'infra/firestore-indexes.json',
+} as const;
+
+export interface RepoInputs {
+  readonly terraform: TerraformConfig;
+  readonly cloudBuilds: readonly { file: string; text: string }[];
+  readonly dockerignore: string;
+  readonly workspaces: readonly Workspace[];
+  readonly repo: RepoFiles;
+  /** The parsed index file, or undefined when it does not exist. */
+  readonly firestoreIndexes: unknown;
+}
+
+/** Reads everything the offline checks look at from a checkout. */
+export async function loadRepoInputs(root: string): Promise<RepoInputs> {
+  const repo = repoFiles(root);
+  const rootPackage = JSON.parse(repo.read('package.json')) as { workspaces?: string[] };
+  const workspaces = (rootPackage.workspaces ?? []).map((folder) => {
+    const manifest = JSON.parse(repo.read(`${folder}/package.json`)) as {
+      name: string;
+      exports?: Record<string, string>;
+      dependencies?: Record<string, string>;
+    };
+    return {
+      name: manifest.name,
+      folder,
+      exportsPattern: manifest.exports?.['./*'],
+      dependencies: new Set(Object.keys(manifest.dependencies ?? {})),
+    };
+  });
+  return {
+    terraform: await loadTerraformFolder(join(root, infraPaths.terraform)),
+    cloudBuilds: await Promise.all(
+      infraPaths.cloudBuilds.map(async (file) => ({
+        file,
+        text: await readFile(join(root, file), 'utf8'),
+      })),
+    ),
+    dockerignore: repo.exists(infraPaths.dockerignore) ? repo.read(infraPaths.dockerignore) : '',
+    workspaces,
+    repo,
+    firestoreIndexes: repo.exists(infraPaths.firestoreIndexes)
+      ? JSON.parse(repo.read(infraPaths.firestoreIndexes))
+      : undefined,
+  };
+}
+
+export function repoFiles(root: string): RepoFiles {
+  return {
+    exists: (path) => existsSync(join(root, path)),
+    isDirectory: (path) => existsSync(join(root, path)) && statSync(join(root, path)).isDirectory(),
+    read: (path) => readFileSync(join(root, path), 'utf8'),
+  };
+}
