@@ -15,6 +15,7 @@ export function newJobFixture(overrides: Partial<NewJob> = {}): NewJob {
     webhook: null,
     idempotencyKey: null,
     createdAtMs: t0Ms,
+    owner: null,
     ...overrides,
   };
 }
@@ -26,6 +27,7 @@ export function batchFixture(id: string, itemCount: number): Batch {
     itemCount,
     webhook: { url: 'https://example.test/hook', events: ['batch.completed'] },
     cancelRequested: false,
+    owner: null,
   };
 }
 

@@ -43,6 +43,7 @@ export function describeJobStoreContract(
         const input = newJobFixture({
           webhook: { url: 'https://example.test/cb', events: ['job.succeeded'] },
           idempotencyKey: 'key-round-trip',
+          owner: 'key_0123456789abcdef',
         });
         const [created] = await store().createJobs([input]);
         assert.deepEqual(created, {

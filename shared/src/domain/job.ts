@@ -42,6 +42,11 @@ export interface NewJob {
   idempotencyKey: string | null;
   /** Epoch milliseconds. */
   createdAtMs: number;
+  /**
+   * The API key (its owner id, see api/src/auth) that submitted the job; only that key can
+   * read or cancel it. null or absent when the API runs without keys.
+   */
+  owner?: string | null;
 }
 
 export interface Job extends NewJob {
@@ -65,6 +70,8 @@ export interface Batch {
   itemCount: number;
   webhook: WebhookSpec | null;
   cancelRequested: boolean;
+  /** As NewJob.owner. */
+  owner?: string | null;
 }
 
 export type StatusCounts = Record<JobStatus, number>;

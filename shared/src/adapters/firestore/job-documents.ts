@@ -30,6 +30,7 @@ export interface IdempotencyKeyDocument {
 export function queuedJob(job: NewJob): Job {
   return {
     ...job,
+    owner: job.owner ?? null,
     status: 'queued',
     attempts: 0,
     leaseOwner: null,
@@ -66,11 +67,12 @@ export function documentToJob(data: DocumentData): Job {
     finishedAtMs: data.finishedAtMs ?? null,
     result: data.result ?? null,
     error: data.error ?? null,
+    owner: data.owner ?? null,
   };
 }
 
 export function batchDocument(batch: Batch, expireAtMs: number): BatchDocument {
-  return { ...batch, expireAt: Timestamp.fromMillis(expireAtMs) };
+  return { ...batch, owner: batch.owner ?? null, expireAt: Timestamp.fromMillis(expireAtMs) };
 }
 
 export function documentToBatch(data: DocumentData): Batch {
@@ -80,6 +82,7 @@ export function documentToBatch(data: DocumentData): Batch {
     itemCount: data.itemCount,
     webhook: data.webhook ?? null,
     cancelRequested: data.cancelRequested === true,
+    owner: data.owner ?? null,
   };
 }
 

@@ -12,7 +12,7 @@ type OutputRow = Record<string, SQLOutputValue>;
 export const jobColumns =
   'id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, status, ' +
   'attempts, lease_owner, lease_expires_at_ms, cancel_requested, started_at_ms, finished_at_ms, ' +
-  'result, error';
+  'result, error, owner';
 
 /** Named parameters for inserting a new job (status queued, no attempts). */
 export function newJobParams(job: NewJob): InputRow {
@@ -25,6 +25,7 @@ export function newJobParams(job: NewJob): InputRow {
     webhook: toJson(job.webhook),
     idempotency_key: job.idempotencyKey,
     created_at_ms: job.createdAtMs,
+    owner: job.owner ?? null,
   };
 }
 
@@ -47,6 +48,7 @@ export function rowToJob(row: OutputRow): Job {
     finishedAtMs: nullableNumber(row.finished_at_ms),
     result: fromJson(row.result),
     error: fromJson(row.error),
+    owner: nullableString(row.owner),
   };
 }
 
@@ -57,6 +59,7 @@ export function batchParams(batch: Batch): InputRow {
     item_count: batch.itemCount,
     webhook: toJson(batch.webhook),
     cancel_requested: batch.cancelRequested ? 1 : 0,
+    owner: batch.owner ?? null,
   };
 }
 
@@ -67,6 +70,7 @@ export function rowToBatch(row: OutputRow): Batch {
     itemCount: Number(row.item_count),
     webhook: fromJson(row.webhook),
     cancelRequested: row.cancel_requested === 1,
+    owner: nullableString(row.owner),
   };
 }
 

@@ -32,7 +32,7 @@ describe('openDatabase', () => {
       .all();
     assert.deepEqual(
       tables.map((row) => row.name).filter((name) => !String(name).startsWith('sqlite_')),
-      ['batches', 'dead_letters', 'jobs', 'queue_messages'],
+      ['batches', 'dead_letters', 'jobs', 'queue_messages', 'webhook_events', 'webhook_queue'],
     );
   });
 

@@ -11,6 +11,13 @@
  * - jobs.published_at_ms (2): when the job's queue message was published, NULL until
  *   then; the orphan sweeper publishes queued jobs where it stayed NULL. Jobs that exist
  *   when the column is added were published by the code that created them.
+ * - (3) jobs.owner and batches.owner: the API key that created them (null when open).
+ *   webhook_events: the webhook outbox and delivery record, one row per job or batch
+ *   event (see ports/webhook-event-store.ts); attempts is a JSON array. The trigger
+ *   jobs_webhook_outbox writes a job's event, and its batch's batch.completed when it was
+ *   the batch's last open job, in the same statement as the terminal transition: nothing
+ *   in the store's code can forget it, and the unique (subject_id, type) index makes a
+ *   second one impossible. webhook_queue: the embedded webhook delivery queue.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -69,5 +76,68 @@ export const schemaMigrations: readonly string[] = [
   UPDATE jobs SET published_at_ms = created_at_ms;
   CREATE INDEX jobs_unpublished ON jobs (created_at_ms)
     WHERE published_at_ms IS NULL AND status = 'queued';
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN owner TEXT;
+  ALTER TABLE batches ADD COLUMN owner TEXT;
+  -- "Is any job of this batch still open?" in two index seeks, not a scan of the batch.
+  CREATE INDEX jobs_by_batch_status ON jobs (batch_id, status) WHERE batch_id IS NOT NULL;
+
+  CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts TEXT NOT NULL DEFAULT '[]',
+    schedule_attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER,
+    payload TEXT,
+    dispatched_at_ms INTEGER,
+    lease_owner TEXT,
+    lease_expires_at_ms INTEGER
+  ) STRICT;
+  CREATE UNIQUE INDEX webhook_events_by_subject ON webhook_events (subject_id, type);
+  CREATE INDEX webhook_events_outbox ON webhook_events (created_at_ms)
+    WHERE dispatched_at_ms IS NULL;
+  CREATE INDEX webhook_events_pending ON webhook_events (next_attempt_at_ms)
+    WHERE state = 'pending';
+
+  CREATE TABLE webhook_queue (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    visible_at_ms INTEGER NOT NULL,
+    delivery_count INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX webhook_queue_by_visible ON webhook_queue (visible_at_ms);
+
+  CREATE TRIGGER jobs_webhook_outbox AFTER UPDATE OF status ON jobs
+  WHEN NEW.status IN ('succeeded', 'failed', 'canceled')
+    AND OLD.status NOT IN ('succeeded', 'failed', 'canceled')
+  BEGIN
+    INSERT OR IGNORE INTO webhook_events (id, type, subject_id, url, created_at_ms, next_attempt_at_ms)
+    SELECT 'evt_' || lower(hex(randomblob(16))), event.type, NEW.id,
+      json_extract(NEW.webhook, '$.url'), event.at, event.at
+    FROM (SELECT
+        CASE NEW.status
+          WHEN 'succeeded' THEN 'generation.completed'
+          WHEN 'failed' THEN 'generation.failed'
+          ELSE 'generation.canceled' END AS type,
+        coalesce(NEW.finished_at_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS at) AS event
+    WHERE NEW.webhook IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(NEW.webhook, '$.events') WHERE value = event.type);
+
+    INSERT OR IGNORE INTO webhook_events (id, type, subject_id, url, created_at_ms, next_attempt_at_ms)
+    SELECT 'evt_' || lower(hex(randomblob(16))), 'batch.completed', b.id,
+      json_extract(b.webhook, '$.url'), event.at, event.at
+    FROM batches AS b,
+      (SELECT coalesce(NEW.finished_at_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS at) AS event
+    WHERE NEW.batch_id IS NOT NULL AND b.id = NEW.batch_id AND b.webhook IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(b.webhook, '$.events') WHERE value = 'batch.completed')
+      AND NOT EXISTS (
+        SELECT 1 FROM jobs AS j
+        WHERE j.batch_id = NEW.batch_id AND j.status IN ('queued', 'running'));
+  END;
   `,
 ];

@@ -160,6 +160,7 @@ export class SqliteJobStore implements JobStore {
 function queuedJob(job: NewJob): Job {
   return {
     ...job,
+    owner: job.owner ?? null,
     status: 'queued',
     attempts: 0,
     leaseOwner: null,
@@ -191,8 +192,8 @@ const held = "status = 'running' AND lease_owner = $worker";
 function prepareStatements(db: DatabaseSync) {
   const prepare = (sql: string): StatementSync => db.prepare(sql);
   const insertValues =
-    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, status) ' +
-    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, 'queued')";
+    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, owner, status) ' +
+    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, $owner, 'queued')";
   return {
     insertJob: prepare(`INSERT INTO jobs ${insertValues}`),
     insertJobUnlessKeyExists: prepare(
@@ -203,8 +204,8 @@ function prepareStatements(db: DatabaseSync) {
       `SELECT ${jobColumns} FROM jobs WHERE idempotency_key = $key`,
     ),
     insertBatch: prepare(
-      `INSERT INTO batches (id, created_at_ms, item_count, webhook, cancel_requested)
-       VALUES ($id, $created_at_ms, $item_count, $webhook, $cancel_requested)`,
+      `INSERT INTO batches (id, created_at_ms, item_count, webhook, cancel_requested, owner)
+       VALUES ($id, $created_at_ms, $item_count, $webhook, $cancel_requested, $owner)`,
     ),
     selectJob: prepare(`SELECT ${jobColumns} FROM jobs WHERE id = $id`),
     selectBatch: prepare('SELECT * FROM batches WHERE id = $id'),
