@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RepoFiles } from './checks/check-images.ts';
 import type { Workspace } from './docker/source-imports.ts';
@@ -27,7 +26,14 @@ export interface RepoInputs {
 
 /** Reads everything the offline checks look at from a checkout. */
 export async function loadRepoInputs(root: string): Promise<RepoInputs> {
-  const repo = repoFiles(root);
+  return readRepoInputs(
+    repoFiles(root),
+    await loadTerraformFolder(join(root, infraPaths.terraform)),
+  );
+}
+
+/** The checks' inputs from repository files and the parsed Terraform. */
+export function readRepoInputs(repo: RepoFiles, terraform: TerraformConfig): RepoInputs {
   const rootPackage = JSON.parse(repo.read('package.json')) as { workspaces?: string[] };
   const workspaces = (rootPackage.workspaces ?? []).map((folder) => {
     const manifest = JSON.parse(repo.read(`${folder}/package.json`)) as {
@@ -43,13 +49,8 @@ export async function loadRepoInputs(root: string): Promise<RepoInputs> {
     };
   });
   return {
-    terraform: await loadTerraformFolder(join(root, infraPaths.terraform)),
-    cloudBuilds: await Promise.all(
-      infraPaths.cloudBuilds.map(async (file) => ({
-        file,
-        text: await readFile(join(root, file), 'utf8'),
-      })),
-    ),
+    terraform,
+    cloudBuilds: infraPaths.cloudBuilds.map((file) => ({ file, text: repo.read(file) })),
     dockerignore: repo.exists(infraPaths.dockerignore) ? repo.read(infraPaths.dockerignore) : '',
     workspaces,
     repo,

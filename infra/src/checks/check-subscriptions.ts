@@ -19,13 +19,16 @@ export function checkSubscriptions(config: TerraformConfig): Problem[] {
 
   const topics = new Set(resourcesOfType(config, 'google_pubsub_topic').map((t) => t.address));
   const subscriptions = resourcesOfType(config, 'google_pubsub_subscription');
+  // Topics some subscription dead-letters to (a subscription naming its own topic is
+  // reported below, not taken as making that topic a dead-letter topic).
   const deadLetterTopics = new Set(
     subscriptions.flatMap((s) => {
-      const topic = referencedAddress(
+      const target = referencedAddress(
         block(s.body, 'dead_letter_policy')?.dead_letter_topic,
         'google_pubsub_topic',
       );
-      return topic === undefined ? [] : [topic];
+      const own = referencedAddress(s.body.topic, 'google_pubsub_topic');
+      return target === undefined || target === own ? [] : [target];
     }),
   );
   const agentGrants = pubsubAgentGrants(config);

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoFiles } from '../checks/check-images.ts';
-import { repoFiles } from '../repo-inputs.ts';
+import { type RepoInputs, readRepoInputs, repoFiles } from '../repo-inputs.ts';
 import { parseTerraform } from '../terraform/parse-terraform.ts';
 import type { TerraformConfig } from '../terraform/terraform-config.ts';
 
@@ -59,4 +59,17 @@ export function editedRepo(
     isDirectory: (path) => !(path in added) && real.isDirectory(path),
     read: (path) => added[path] ?? applyEdits(path, real.read(path), edits),
   };
+}
+
+/**
+ * The checks' inputs from this checkout with edits: `terraform` edits name files in
+ * infra/terraform, `repo` edits and `added` files use repository paths.
+ */
+export async function editedInputs(
+  changes: { terraform?: Edit[]; repo?: Edit[]; added?: Record<string, string> } = {},
+): Promise<RepoInputs> {
+  return readRepoInputs(
+    editedRepo(changes.repo ?? [], changes.added ?? {}),
+    await editedTerraform(changes.terraform ?? []),
+  );
 }
