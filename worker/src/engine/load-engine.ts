@@ -11,6 +11,7 @@ import type { EngineOptions, GenerationEngine } from './generation-engine.ts';
 import { Gpt2GenerationEngine } from './gpt2-generation-engine.ts';
 import type { CacheLayout } from './kv-cache-batch.ts';
 import { checkModelFolder, type ModelFolder } from './model-folder.ts';
+import { registerModelFolder } from './model-folder-cache.ts';
 import { ModelFolderError } from './model-folder-error.ts';
 import { sessionOptionsFor } from './session-options.ts';
 import type { TextCodec } from './text-codec.ts';
@@ -20,7 +21,7 @@ import type { TextCodec } from './text-codec.ts';
  * prompts of 20 tokens, or one 650-token prompt; onnxruntime holds a second copy while
  * handing the output over, so the peak is about twice this.
  */
-const PREFILL_LOGITS_BYTES = 128 * 1024 * 1024;
+const PREFILL_LOGITS_BYTES = 32 * 1024 * 1024;
 
 /**
  * Loads the tokenizer and GPT-2 graph ONCE from a local folder with transformers.js on
@@ -40,6 +41,7 @@ export async function loadEngine(options: EngineOptions): Promise<GenerationEngi
   // Never reach for a model hub: the folder is all there is.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
+  registerModelFolder(folder.dir);
 
   const tokenizer = await AutoTokenizer.from_pretrained(folder.dir, {
     local_files_only: true,
