@@ -1,0 +1,143 @@
+import type { EngineTrial } from './engine-reference.ts';
+import { round } from './latency-stats.ts';
+import type { SubmitLoadResult } from './submit-load.ts';
+import type { ThroughputResult } from './throughput-run.ts';
+
+/** What bench:service writes to bench-results/service.json. */
+export interface ServiceBenchReport {
+  measuredAt: string;
+  cores: number;
+  loadAverageAtStart: number[];
+  options: Record<string, number | null>;
+  throughput: {
+    modelDir: string;
+    rounds: Array<{ service: ThroughputResult; meanBatchSize: number; engine: EngineTrial }>;
+    serviceErrorLogLines: number;
+  } | null;
+  submitOnly: (SubmitLoadResult & { serviceErrorLogLines: number }) | null;
+  /** bench:engine's best batch-32 figure, if that benchmark was run. */
+  engineJson: { measuredAt: string; batch32TokensPerSecond: number } | null;
+}
+
+/** Targets from the issue. */
+export const targets = {
+  serviceToEngineRatio: 0.9,
+  submitP99Ms: 20,
+} as const;
+
+export function printReport(report: ServiceBenchReport): void {
+  const out: string[] = [];
+  out.push(
+    `\nbench:service — ${report.measuredAt}, ${report.cores} cores, ` +
+      `load average at start ${report.loadAverageAtStart.join(' / ')}`,
+  );
+  if (report.throughput) {
+    printThroughput(out, report);
+  }
+  if (report.submitOnly) {
+    printSubmit(out, report.submitOnly);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function printThroughput(out: string[], report: ServiceBenchReport): void {
+  const throughput = report.throughput;
+  if (!throughput) {
+    return;
+  }
+  const o = report.options;
+  out.push(
+    `\nThroughput: ${o.jobs} jobs x ${o.tokens} new tokens (greedy, EOS on), concurrency ` +
+      `${o.concurrency}, MAX_BATCH=${o.maxBatch}, BATCH_WINDOW_MS=${o.batchWindowMs ?? 'default'}, ` +
+      'GPT-2-small-shaped model',
+  );
+  out.push(
+    row([
+      'round',
+      'engine alone tok/s',
+      'service tok/s',
+      'ratio',
+      'jobs/s',
+      'e2e p50/p99 ms',
+      'overhead p50/p99 ms',
+      'queue p50/p99 ms',
+      'residual p50/p99 ms',
+      'mean batch',
+      'tokens (min/job)',
+    ]),
+  );
+  for (const [index, r] of throughput.rounds.entries()) {
+    const s = r.service;
+    out.push(
+      row([
+        String(index + 1),
+        String(r.engine.newTokensPerSecond),
+        String(s.newTokensPerSecond),
+        String(round(s.newTokensPerSecond / r.engine.newTokensPerSecond, 2)),
+        String(s.jobsPerSecond),
+        `${s.endToEndMs.p50} / ${s.endToEndMs.p99}`,
+        `${s.overheadMs.p50} / ${s.overheadMs.p99}`,
+        `${s.queueMs.p50} / ${s.queueMs.p99}`,
+        `${s.residualMs.p50} / ${s.residualMs.p99}`,
+        String(r.meanBatchSize),
+        `${s.completionTokens} (${s.minCompletionTokens})`,
+      ]),
+    );
+  }
+  const bestService = Math.max(...throughput.rounds.map((r) => r.service.newTokensPerSecond));
+  const bestEngine = Math.max(...throughput.rounds.map((r) => r.engine.newTokensPerSecond));
+  const failed = throughput.rounds.reduce((sum, r) => sum + r.service.failed, 0);
+  const reasons = throughput.rounds.map((r) => JSON.stringify(r.service.finishReasons)).join(' ');
+  out.push(`finish reasons per round: ${reasons}; failed jobs: ${failed}`);
+  out.push(
+    `best service ${bestService} vs best engine-alone ${bestEngine} new tokens/s (same run): ` +
+      `${verdict(bestService / bestEngine, targets.serviceToEngineRatio)}`,
+  );
+  if (report.engineJson) {
+    const engine = report.engineJson.batch32TokensPerSecond;
+    out.push(
+      `vs bench-results/engine.json batch-32 (${round(engine, 1)} tok/s, measured ` +
+        `${report.engineJson.measuredAt}): ${verdict(bestService / engine, targets.serviceToEngineRatio)}`,
+    );
+  } else {
+    out.push(
+      'bench-results/engine.json has no batch-32 figure: run `npm run bench:engine` first ' +
+        'for the engine benchmark comparison.',
+    );
+  }
+}
+
+function printSubmit(out: string[], s: NonNullable<ServiceBenchReport['submitOnly']>): void {
+  out.push(
+    `\nSubmit-only: POST /v1/generations at ${s.targetRatePerSecond}/s open loop ` +
+      `(achieved ${s.achievedRatePerSecond}/s), ${s.requests} requests; worker on the tiny ` +
+      'model at MAX_BATCH=1, busy with one 1,000-token row',
+  );
+  out.push(row(['p50 ms', 'p99 ms', 'max ms', 'mean ms', 'errors', 'sender lag p99 ms']));
+  out.push(
+    row([
+      String(s.latencyMs.p50),
+      String(s.latencyMs.p99),
+      String(s.latencyMs.max),
+      String(s.latencyMs.mean),
+      String(s.errors),
+      String(s.senderLagMs.p99),
+    ]),
+  );
+  if (s.errorSamples.length > 0) {
+    out.push(`error samples: ${s.errorSamples.join(' | ')}`);
+  }
+  const ok = s.latencyMs.p99 <= targets.submitP99Ms && s.errors === 0;
+  out.push(
+    `target p99 <= ${targets.submitP99Ms} ms with zero errors: ${ok ? 'MET' : 'NOT MET'}` +
+      ` (service logged ${s.serviceErrorLogLines} error lines)`,
+  );
+}
+
+function verdict(ratio: number, target: number): string {
+  return `ratio ${round(ratio, 2)} (target >= ${target}: ${ratio >= target ? 'MET' : 'NOT MET'})`;
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}

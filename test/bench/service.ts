@@ -1,0 +1,204 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
+import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
+import { submitBatch, submitJob, waitForBatch } from '../src/e2e/service-client.ts';
+import { repoRoot, type ServiceProcess, startService } from '../src/e2e/service-process.ts';
+import { type EngineTrial, engineTrial } from './engine-reference.ts';
+import { round } from './latency-stats.ts';
+import { batchSizeTotals, meanBatchSize } from './service-metrics.ts';
+import { printReport, type ServiceBenchReport } from './service-report.ts';
+import { runSubmitLoad } from './submit-load.ts';
+import { runThroughput, type ThroughputResult } from './throughput-run.ts';
+
+/**
+ * `npm run bench:service`: the real `npm start` process over HTTP.
+ *
+ * 1. Throughput on the GPT-2-small-shaped model: `jobs` greedy jobs of `tokens` new tokens
+ *    at `concurrency`, MAX_BATCH=`max-batch`; jobs/s, new tokens/s (counted from the
+ *    results), end-to-end latency and the service's overhead over the engine's own time.
+ *    Each round also runs the engine alone at one batch of `max-batch` rows in this
+ *    process, so the ratio compares figures taken minutes apart, not days.
+ * 2. Submit-only: POST /v1/generations at `rate`/s for `seconds` s, open loop, against a
+ *    process whose worker is kept out of the way (tiny model, MAX_BATCH=1, every job
+ *    1,000 tokens: the worker decodes one row at a time on roughly one core).
+ *
+ *   node test/bench/service.ts [--jobs 64] [--tokens 64] [--concurrency 64] [--max-batch 32]
+ *     [--rounds 2] [--batch-window-ms N] [--rate 200] [--seconds 10] [--skip-throughput]
+ *     [--skip-submit]
+ */
+const resultsFile = join(repoRoot, 'bench-results', 'service.json');
+const engineResultsFile = join(repoRoot, 'bench-results', 'engine.json');
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '64' },
+    tokens: { type: 'string', default: '64' },
+    concurrency: { type: 'string', default: '64' },
+    'max-batch': { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '2' },
+    'batch-window-ms': { type: 'string' },
+    rate: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '10' },
+    'skip-throughput': { type: 'boolean', default: false },
+    'skip-submit': { type: 'boolean', default: false },
+  },
+});
+const options = {
+  jobs: Number(values.jobs),
+  tokens: Number(values.tokens),
+  concurrency: Number(values.concurrency),
+  maxBatch: Number(values['max-batch']),
+  rounds: Number(values.rounds),
+  rate: Number(values.rate),
+  seconds: Number(values.seconds),
+  /** Unset: the service's default BATCH_WINDOW_MS. */
+  batchWindowMs: values['batch-window-ms'] === undefined ? null : Number(values['batch-window-ms']),
+};
+
+const report: ServiceBenchReport = {
+  measuredAt: new Date().toISOString(),
+  cores: availableParallelism(),
+  loadAverageAtStart: loadavg().map((value) => round(value, 2)),
+  options,
+  throughput: null,
+  submitOnly: null,
+  engineJson: await readEngineJson(),
+};
+
+if (!values['skip-throughput']) {
+  report.throughput = await throughputPhase();
+}
+if (!values['skip-submit']) {
+  report.submitOnly = await submitPhase();
+}
+printReport(report);
+await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
+await writeFile(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`\nwrote ${resultsFile}\n`);
+
+async function throughputPhase(): Promise<NonNullable<ServiceBenchReport['throughput']>> {
+  log('building or finding the GPT-2-small-shaped model ...');
+  const modelDir = await ensureModel('small');
+  log('loading the engine in this process for the same-run reference ...');
+  const engine = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: options.maxBatch });
+  // A full batch, so the first measured trial does not pay for first-time allocations.
+  await engine.generate(
+    Array.from({ length: options.maxBatch }, (_, i) => ({
+      prompt: `Warm up ${i}`,
+      params: { ...defaultGenerationParams, max_new_tokens: 4 },
+    })),
+  );
+  log(`starting npm start with MODEL_URI=${modelDir} MAX_BATCH=${options.maxBatch} ...`);
+  const service = await startService({
+    env: {
+      MODEL_URI: modelDir,
+      MAX_BATCH: String(options.maxBatch),
+      ...(options.batchWindowMs === null ? {} : { BATCH_WINDOW_MS: String(options.batchWindowMs) }),
+    },
+    readyTimeoutMs: 180_000,
+  });
+  try {
+    // A full batch through the service too, before anything is measured.
+    const warmUp = await submitBatch(
+      service.baseUrl,
+      Array.from({ length: options.maxBatch }, (_, k) => ({
+        custom_id: `warm-up-${k}`,
+        prompt: `Warm up ${k}`,
+        params: { max_new_tokens: 4 },
+      })),
+    );
+    await waitForBatch(service.baseUrl, warmUp.id, 300_000);
+    const rounds: Array<{ service: ThroughputResult; meanBatchSize: number; engine: EngineTrial }> =
+      [];
+    for (let round = 1; round <= options.rounds; round++) {
+      log(`round ${round}/${options.rounds}: engine alone, ${options.maxBatch} rows ...`);
+      const engineResult = await engineTrial(engine, options.maxBatch, options.tokens, round * 100);
+      log(`  engine: ${engineResult.newTokensPerSecond} new tokens/s`);
+      log(`round ${round}/${options.rounds}: service, ${options.jobs} jobs ...`);
+      const before = await batchSizeTotals(service.baseUrl);
+      const serviceResult = await runThroughput(service.baseUrl, {
+        jobs: options.jobs,
+        newTokens: options.tokens,
+        concurrency: options.concurrency,
+      });
+      const after = await batchSizeTotals(service.baseUrl);
+      log(`  service: ${serviceResult.newTokensPerSecond} new tokens/s`);
+      rounds.push({
+        service: serviceResult,
+        meanBatchSize: round2(meanBatchSize(before, after)),
+        engine: engineResult,
+      });
+    }
+    return { modelDir, rounds, ...(await stopAndCheck(service)) };
+  } finally {
+    await service.kill();
+    await engine.dispose();
+  }
+}
+
+async function submitPhase(): Promise<NonNullable<ServiceBenchReport['submitOnly']>> {
+  const params = { max_new_tokens: 1000, seed: 1 };
+  log('starting npm start (tiny model, MAX_BATCH=1) for the submit-only load ...');
+  const service = await startService({
+    env: { MAX_BATCH: '1', SHUTDOWN_GRACE_SECONDS: '1' },
+  });
+  try {
+    // Occupy the worker first: it then decodes one 1,000-token row at a time.
+    await submitJob(service.baseUrl, { prompt: 'Blocker', params });
+    log(`submitting ${options.rate}/s for ${options.seconds} s ...`);
+    const result = await runSubmitLoad(service.baseUrl, {
+      ratePerSecond: options.rate,
+      seconds: options.seconds,
+      warmupRequests: 100,
+      params,
+    });
+    return { ...result, ...(await stopAndCheck(service)) };
+  } finally {
+    await service.kill();
+  }
+}
+
+/** Stops the service and says whether it logged errors meanwhile. */
+async function stopAndCheck(service: ServiceProcess): Promise<{ serviceErrorLogLines: number }> {
+  await service.stop(15_000);
+  return {
+    serviceErrorLogLines: service
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"severity":"ERROR"')).length,
+  };
+}
+
+/**
+ * bench:engine's batch-32 figure. Its file has listed configurations under `configurations`
+ * (and earlier under `best`); either is read.
+ */
+async function readEngineJson(): Promise<ServiceBenchReport['engineJson']> {
+  let parsed: {
+    measuredAt?: string;
+    configurations?: Array<{ name: string; tokensPerSecond: number }>;
+    best?: Array<{ name: string; tokensPerSecond: number }>;
+  };
+  try {
+    parsed = JSON.parse(await readFile(engineResultsFile, 'utf8'));
+  } catch {
+    return null;
+  }
+  const entries = [...(parsed.configurations ?? []), ...(parsed.best ?? [])];
+  const batch32 = entries.find((entry) => entry.name === 'engine-batch-32');
+  return batch32 === undefined
+    ? null
+    : { measuredAt: parsed.measuredAt ?? '', batch32TokensPerSecond: batch32.tokensPerSecond };
+}
+
+function round2(value: number): number {
+  return round(value, 2);
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
