@@ -66,8 +66,6 @@ COPY shared/src shared/src
 COPY worker/package.json worker/
 COPY worker/src worker/src
 USER node
-# The worker serves /healthz, /readyz and /metrics on PORT.
-EXPOSE 8080
 # tini as PID 1 forwards SIGTERM to Node (and reaps zombies): the worker stops pulling and
 # finishes or releases its in-flight jobs within SHUTDOWN_GRACE_SECONDS.
 ENTRYPOINT ["/usr/bin/tini", "--"]

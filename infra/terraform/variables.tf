@@ -9,7 +9,7 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region for Cloud Run, Artifact Registry, the model bucket and Cloud Scheduler. Pick one with NVIDIA L4 on Cloud Run if you want the GPU option (for example us-central1, europe-west1, europe-west4, asia-southeast1)."
+  description = "Region for Cloud Run, Artifact Registry, the model bucket and Cloud Scheduler. For the GPU option pick one with NVIDIA L4 on Cloud Run: europe-west1, europe-west4, us-east4, asia-southeast1 (us-central1 by invitation)."
   type        = string
   default     = "us-central1"
 }
