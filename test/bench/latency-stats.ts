@@ -34,3 +34,13 @@ export function round(value: number, digits = 1): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+export function roundSummary(summary: Summary, digits = 1): Summary {
+  return {
+    count: summary.count,
+    p50: round(summary.p50, digits),
+    p99: round(summary.p99, digits),
+    max: round(summary.max, digits),
+    mean: round(summary.mean, digits),
+  };
+}

@@ -1,5 +1,5 @@
 import type { EngineTrial } from './engine-reference.ts';
-import { round } from './latency-stats.ts';
+import { round, type Summary } from './latency-stats.ts';
 import type { SubmitLoadResult } from './submit-load.ts';
 import type { ThroughputResult } from './throughput-run.ts';
 
@@ -14,7 +14,13 @@ export interface ServiceBenchReport {
     rounds: Array<{ service: ThroughputResult; meanBatchSize: number; engine: EngineTrial }>;
     serviceErrorLogLines: number;
   } | null;
-  submitOnly: (SubmitLoadResult & { serviceErrorLogLines: number }) | null;
+  submitOnly:
+    | (SubmitLoadResult & {
+        /** The same requests as the service logged them (time inside the server). */
+        serverLatencyMs: Summary;
+        serviceErrorLogLines: number;
+      })
+    | null;
   /** bench:engine's best batch-32 figure, if that benchmark was run. */
   engineJson: { measuredAt: string; batch32TokensPerSecond: number } | null;
 }
@@ -113,17 +119,28 @@ function printSubmit(out: string[], s: NonNullable<ServiceBenchReport['submitOnl
       `(achieved ${s.achievedRatePerSecond}/s), ${s.requests} requests; worker on the tiny ` +
       'model at MAX_BATCH=1, busy with one 1,000-token row',
   );
-  out.push(row(['p50 ms', 'p99 ms', 'max ms', 'mean ms', 'errors', 'sender lag p99 ms']));
+  out.push(row(['measured by', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'errors']));
   out.push(
     row([
+      'client (send to answer)',
       String(s.latencyMs.p50),
       String(s.latencyMs.p99),
       String(s.latencyMs.max),
       String(s.latencyMs.mean),
       String(s.errors),
-      String(s.senderLagMs.p99),
     ]),
   );
+  out.push(
+    row([
+      'server (its request log)',
+      String(s.serverLatencyMs.p50),
+      String(s.serverLatencyMs.p99),
+      String(s.serverLatencyMs.max),
+      String(s.serverLatencyMs.mean),
+      '',
+    ]),
+  );
+  out.push(`client sender lag p50/p99: ${s.senderLagMs.p50} / ${s.senderLagMs.p99} ms`);
   if (s.errorSamples.length > 0) {
     out.push(`error samples: ${s.errorSamples.join(' | ')}`);
   }

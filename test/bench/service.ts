@@ -8,7 +8,8 @@ import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { submitBatch, submitJob, waitForBatch } from '../src/e2e/service-client.ts';
 import { repoRoot, type ServiceProcess, startService } from '../src/e2e/service-process.ts';
 import { type EngineTrial, engineTrial } from './engine-reference.ts';
-import { round } from './latency-stats.ts';
+import { round, roundSummary, summarize } from './latency-stats.ts';
+import { serverLatenciesMs } from './server-side-latency.ts';
 import { batchSizeTotals, meanBatchSize } from './service-metrics.ts';
 import { printReport, type ServiceBenchReport } from './service-report.ts';
 import { runSubmitLoad } from './submit-load.ts';
@@ -156,7 +157,12 @@ async function submitPhase(): Promise<NonNullable<ServiceBenchReport['submitOnly
       warmupRequests: 100,
       params,
     });
-    return { ...result, ...(await stopAndCheck(service)) };
+    const checks = await stopAndCheck(service);
+    // The last `requests` submits are the measured ones (warm-up and blocker came first).
+    const serverSide = serverLatenciesMs(service.logs(), 'POST', '/v1/generations').slice(
+      -result.requests,
+    );
+    return { ...result, serverLatencyMs: roundSummary(summarize(serverSide), 2), ...checks };
   } finally {
     await service.kill();
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { round, type Summary, summarize } from './latency-stats.ts';
+import { round, roundSummary, type Summary, summarize } from './latency-stats.ts';
 
 export interface SubmitLoadOptions {
   ratePerSecond: number;
@@ -80,8 +80,8 @@ export async function runSubmitLoad(
     requests: total,
     errors,
     errorSamples,
-    latencyMs: roundAll(summarize(latencies)),
-    senderLagMs: roundAll(summarize(lags)),
+    latencyMs: roundSummary(summarize(latencies), 2),
+    senderLagMs: roundSummary(summarize(lags), 2),
   };
 }
 
@@ -97,14 +97,4 @@ async function submitOnce(
   });
   const text = await response.text();
   return response.status === 202 ? 'ok' : `${response.status} ${text.slice(0, 200)}`;
-}
-
-function roundAll(summary: Summary): Summary {
-  return {
-    count: summary.count,
-    p50: round(summary.p50, 2),
-    p99: round(summary.p99, 2),
-    max: round(summary.max, 2),
-    mean: round(summary.mean, 2),
-  };
 }

@@ -6,7 +6,7 @@ import {
   waitForJob,
 } from '../src/e2e/service-client.ts';
 import { benchPrompt } from './bench-prompts.ts';
-import { round, type Summary, summarize } from './latency-stats.ts';
+import { round, roundSummary, type Summary, summarize } from './latency-stats.ts';
 
 export interface ThroughputOptions {
   jobs: number;
@@ -93,15 +93,5 @@ function summarizeRun(samples: readonly Sample[], wallSeconds: number): Throughp
     residualMs: roundSummary(
       summarize(endToEnd.map((e, i) => e - (generate[i] ?? 0) - (queue[i] ?? 0))),
     ),
-  };
-}
-
-function roundSummary(summary: Summary): Summary {
-  return {
-    count: summary.count,
-    p50: round(summary.p50),
-    p99: round(summary.p99),
-    max: round(summary.max),
-    mean: round(summary.mean),
   };
 }
