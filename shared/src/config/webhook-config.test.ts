@@ -71,7 +71,7 @@ describe('readWebhookConfig', () => {
   });
 
   it('refuses malformed schedules, allowlists and booleans, naming the variable', () => {
-    for (const schedule of ['5', '1d', '0,,5s', '5s;10s', '169h']) {
+    for (const schedule of ['5', '1d', '0,,5s', '5s;10s', '0,169h', '5s,10s']) {
       assert.throws(
         () => readWebhookConfig({ WEBHOOK_RETRY_SCHEDULE: schedule }, 'embedded'),
         failsOn('WEBHOOK_RETRY_SCHEDULE', /WEBHOOK_RETRY_SCHEDULE/),

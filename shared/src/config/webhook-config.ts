@@ -14,7 +14,11 @@ export interface WebhookConfig {
    * makes one and keeps it in DATA_DIR.
    */
   readonly secrets: readonly string[];
-  /** WEBHOOK_RETRY_SCHEDULE: the delay before each attempt, the first one included. */
+  /**
+   * WEBHOOK_RETRY_SCHEDULE: entry i is the delay before attempt i + 1, counted from the
+   * attempt before it (from the event for the first, which is always 0: immediate). Its
+   * length is the number of attempts before the event is dead-lettered.
+   */
   readonly retryScheduleMs: readonly number[];
   /** WEBHOOK_TIMEOUT_MS: one attempt, from connect to the last byte of the answer. */
   readonly timeoutMs: number;
@@ -123,6 +127,9 @@ function readSchedule(env: Env, name: string): number[] {
     }
     return Number(match[1]) * unitMs[unit ?? 'ms'];
   });
+  if (schedule[0] !== 0) {
+    throw new ConfigError(name, `${name} must start with 0: the first attempt is immediate`);
+  }
   if (schedule.length > 50 || schedule.some((ms) => ms > 7 * 24 * 3_600_000)) {
     throw new ConfigError(name, `${name} allows at most 50 steps of at most 168h each`);
   }
