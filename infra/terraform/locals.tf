@@ -12,9 +12,11 @@ locals {
   # An NVIDIA L4 on Cloud Run needs at least 4 vCPUs and 16 GiB.
   worker_cpu        = var.worker_gpu ? max(var.worker_cpu, 4) : var.worker_cpu
   worker_memory_gib = var.worker_gpu ? max(var.worker_memory_gib, 16) : var.worker_memory_gib
+
+  # (A for-filter, not `gpu ? {...} : {}`: a conditional's two objects must have one type.)
   worker_limits = merge(
     { cpu = tostring(local.worker_cpu), memory = "${local.worker_memory_gib}Gi" },
-    var.worker_gpu ? { "nvidia.com/gpu" = "1" } : {},
+    { for name, count in { "nvidia.com/gpu" = "1" } : name => count if var.worker_gpu },
   )
 
   # Environment of every process, read once at start-up by loadConfig

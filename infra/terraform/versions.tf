@@ -4,9 +4,8 @@ terraform {
 
   required_providers {
     google = {
-      source = "hashicorp/google"
-      # 7.x has the Cloud Run v2 worker pool (with manual scaling) and GPU fields on jobs.
-      version = ">= 7.0, < 8.0"
+      source  = "hashicorp/google"
+      version = ">= 7.0, < 8.0" # 7.x: Cloud Run v2 worker pools (manual scaling), GPU fields on jobs
     }
   }
 }
@@ -14,6 +13,7 @@ terraform {
 provider "google" {
   project = var.project_id
   region  = var.region
+
   # Labels on every resource that takes them, for the billing breakdown.
   default_labels = var.labels
 }
