@@ -1,5 +1,5 @@
 terraform {
-  # 1.5+: import blocks, used to adopt an existing Firestore database (docs/deploy.md).
+  # Preconditions need 1.2+; 1.5+ also offers import blocks (to adopt a Firestore database).
   required_version = ">= 1.5"
 
   required_providers {
