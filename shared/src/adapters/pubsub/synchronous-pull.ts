@@ -23,7 +23,7 @@ interface PullRequest {
 export interface PullClient {
   pull(
     request: PullRequest,
-    options: { timeout: number },
+    options: { timeout: number; signal: AbortSignal },
   ): Promise<[{ receivedMessages?: ReceivedMessage[] | null }, ...unknown[]]>;
 }
 
@@ -66,12 +66,9 @@ async function pullOnce(
   timeout: number,
   signal: AbortSignal,
 ): Promise<ReceivedMessage[]> {
-  const call = client.pull(request, { timeout });
-  // gax returns a cancellable promise: close() must not wait out a long pull.
-  const cancel = () => (call as { cancel?: () => void }).cancel?.();
-  signal.addEventListener('abort', cancel, { once: true });
   try {
-    const [response] = await call;
+    // google-gax cancels the call when the signal aborts: close() must not wait out a pull.
+    const [response] = await client.pull(request, { timeout, signal });
     return response.receivedMessages ?? [];
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -79,7 +76,5 @@ async function pullOnce(
       return [];
     }
     throw error;
-  } finally {
-    signal.removeEventListener('abort', cancel);
   }
 }
