@@ -3,13 +3,11 @@ import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../.
 import type { JobStore } from '../../ports/job-store.ts';
 import { type CommitLimits, createAllThenLast, deleteAll } from './batch-writes.ts';
 import { type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
-import { idempotencyKeyId } from './idempotency-key-id.ts';
+import { createJobsWithKeys } from './create-jobs-with-keys.ts';
 import {
   batchDocument,
   documentToBatch,
   documentToJob,
-  expireAt,
-  type IdempotencyKeyDocument,
   newJobDocument,
   queuedJob,
 } from './job-documents.ts';
@@ -78,55 +76,12 @@ export class FirestoreJobStore implements JobStore {
       await batch.commit();
       return jobs.map(queuedJob);
     }
-    return this.#createWithKeys(jobs);
-  }
-
-  /**
-   * In a transaction: read the key documents, and the jobs they name, then create the
-   * jobs whose key is free together with their key documents. A key whose job no longer
-   * exists (deleted by TTL) is free again. Two requests racing on one key: the
-   * transaction that commits second was reading a key document the first one wrote, so
-   * Firestore retries it and it returns the first one's job.
-   */
-  async #createWithKeys(jobs: NewJob[]): Promise<Job[]> {
-    return this.#db.runTransaction(async (transaction) => {
-      const keys = [...new Set(jobs.flatMap((job) => job.idempotencyKey ?? []))];
-      const keyRefs = keys.map((key) => this.#keys.doc(idempotencyKeyId(key)));
-      const keySnapshots = await transaction.getAll(...keyRefs);
-      const claimed = keySnapshots.flatMap((snapshot) =>
-        snapshot.exists ? [snapshot.data() as IdempotencyKeyDocument] : [],
-      );
-      const jobSnapshots =
-        claimed.length === 0
-          ? []
-          : await transaction.getAll(...claimed.map((claim) => this.#jobs.doc(claim.jobId)));
-      const byKey = new Map<string, Job>();
-      claimed.forEach((claim, index) => {
-        const snapshot = jobSnapshots[index];
-        if (snapshot?.exists) {
-          byKey.set(claim.key, documentToJob(snapshot.data() ?? {}));
-        }
-      });
-
-      return jobs.map((job) => {
-        const existing = job.idempotencyKey === null ? undefined : byKey.get(job.idempotencyKey);
-        if (existing !== undefined) {
-          return existing;
-        }
-        transaction.create(this.#jobs.doc(job.id), newJobDocument(job));
-        const created = queuedJob(job);
-        if (job.idempotencyKey !== null) {
-          const keyDocument: IdempotencyKeyDocument = {
-            key: job.idempotencyKey,
-            jobId: job.id,
-            expireAt: expireAt(job.createdAtMs + this.#retentionMs),
-          };
-          transaction.set(this.#keys.doc(idempotencyKeyId(job.idempotencyKey)), keyDocument);
-          byKey.set(job.idempotencyKey, created);
-        }
-        return created;
-      });
-    });
+    return createJobsWithKeys(
+      this.#db,
+      { jobs: this.#jobs, keys: this.#keys },
+      jobs,
+      this.#retentionMs,
+    );
   }
 
   async createBatch(batch: Batch, jobs: NewJob[]): Promise<void> {
