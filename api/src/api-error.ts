@@ -19,6 +19,7 @@ export const errorCodes = {
   empty_body: 400,
   validation_failed: 400,
   bad_request: 400,
+  unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
   idempotency_key_reused: 409,
@@ -26,6 +27,7 @@ export const errorCodes = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   duplicate_custom_id: 422,
+  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 } as const;

@@ -4,6 +4,7 @@ import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -15,6 +16,8 @@ import type { Registry } from 'prom-client';
 import { errorBody } from './api-error.ts';
 import type { ApiLimits } from './api-limits.ts';
 import { createApiMetrics } from './api-metrics.ts';
+import { type AuthOptions, installAuth } from './auth/install-auth.ts';
+import { installRateLimit } from './auth/install-rate-limit.ts';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -27,8 +30,10 @@ import { batchesRoutes } from './routes/batches-routes.ts';
 import { generationsRoutes } from './routes/generations-routes.ts';
 import { opsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
 import type { PollTuning } from './wait-for-job.ts';
+import { defaultWebhookUrlGuard, type WebhookUrlGuard } from './webhook-url-guard.ts';
 
 export interface ApiDeps {
   store: JobStore;
@@ -48,6 +53,18 @@ export interface ApiDeps {
   traceProjectId?: string | null;
   /** Internals a test may shrink; the defaults suit production. */
   tuning?: Partial<ApiTuning>;
+  /**
+   * API keys and the per-key submission limit (config.auth). Default: open, no limit.
+   * rateLimitPerMinute 0 turns the limit off.
+   */
+  auth?: AuthOptions & { rateLimitPerMinute: number; rateLimitWindowMs?: number };
+  /**
+   * Webhook events, for the webhook_delivery field of job and batch views and the
+   * redeliver endpoints. Without it views show null and redelivery answers 503.
+   */
+  webhookEvents?: WebhookEventStore;
+  /** The SSRF check on submitted webhook URLs. Default: strict, the system resolver. */
+  webhookGuard?: WebhookUrlGuard;
 }
 
 export interface ApiTuning {
@@ -124,6 +141,11 @@ export function buildApi(deps: ApiDeps): ApiServer {
 
   installErrorHandling(app);
   installJsonBodyParser(app);
+  const auth = deps.auth ?? { mode: 'open', keyHashes: [], rateLimitPerMinute: 0 };
+  installAuth(app, auth);
+  if (auth.rateLimitPerMinute > 0) {
+    installRateLimit(app, auth.rateLimitPerMinute, auth.rateLimitWindowMs);
+  }
 
   app.register(swagger, {
     openapi: {
@@ -133,7 +155,16 @@ export function buildApi(deps: ApiDeps): ApiServer {
         version: '1',
         description: 'Asynchronous GPT-2 text generation: submit, poll or wait, batch, cancel.',
       },
-      tags: [{ name: 'generations' }, { name: 'batches' }, { name: 'operations' }],
+      tags: [
+        { name: 'generations' },
+        { name: 'batches' },
+        { name: 'webhooks' },
+        { name: 'operations' },
+      ],
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      },
+      security: auth.mode === 'required' ? [{ apiKey: [] }] : [],
     },
   });
 
@@ -148,9 +179,12 @@ export function buildApi(deps: ApiDeps): ApiServer {
     closing: closingController.signal,
     resultsPageSize: tuning.resultsPageSize,
     publishChunkSize: tuning.publishChunkSize,
+    events: deps.webhookEvents ?? null,
+    webhookGuard: deps.webhookGuard ?? defaultWebhookUrlGuard,
   };
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);
+  app.register(webhookRoutes, context);
   app.register(opsRoutes, { isReady: deps.isReady, registry: deps.registry });
   return app;
 }

@@ -97,9 +97,11 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
         '/v1/batches/{id}',
         '/v1/batches/{id}/cancel',
         '/v1/batches/{id}/results',
+        '/v1/batches/{id}/webhook/redeliver',
         '/v1/generations',
         '/v1/generations/{id}',
         '/v1/generations/{id}/cancel',
+        '/v1/generations/{id}/webhook/redeliver',
       ]);
       const submit = doc.paths['/v1/generations'].post;
       const body = submit.requestBody.content['application/json'].schema;

@@ -7,8 +7,11 @@ import type { ApiLimits } from '@warmgen/api/api-limits.ts';
 import { type ApiDeps, type ApiServer, buildApi } from '@warmgen/api/build-api.ts';
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
+import { SqliteWebhookEventStore } from '@warmgen/shared/adapters/sqlite/sqlite-webhook-event-store.ts';
 import type { JobResult } from '@warmgen/shared/domain/job.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import { strictAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
+import type { ResolveHost } from '@warmgen/shared/webhooks/webhook-url-check.ts';
 import { Registry } from 'prom-client';
 import { defaultApiLimits } from './fixtures/malformed-requests.ts';
 
@@ -21,9 +24,16 @@ export interface RunningApi {
   app: ApiServer;
   store: SqliteJobStore;
   queue: SqliteJobQueue;
+  events: SqliteWebhookEventStore;
   registry: Registry;
   close(): Promise<void>;
 }
+
+/**
+ * No real DNS in tests: every name resolves to one public documentation-free address
+ * unless a test passes its own table.
+ */
+export const publicResolver: ResolveHost = async () => ['93.184.215.14'];
 
 export async function startApi(
   options: {
@@ -32,12 +42,15 @@ export async function startApi(
     isReady?: () => boolean;
     /** Lets a test watch the store calls the API makes. */
     wrapStore?: (store: JobStore) => JobStore;
+    auth?: ApiDeps['auth'];
+    webhookGuard?: ApiDeps['webhookGuard'];
   } = {},
 ): Promise<RunningApi> {
   const dir = await mkdtemp(join(tmpdir(), 'warmgen-api-'));
   const path = join(dir, 'warmgen.sqlite');
   const store = SqliteJobStore.open(path);
   const queue = SqliteJobQueue.open(path, { maxAttempts: 3 });
+  const events = SqliteWebhookEventStore.open(path);
   const registry = new Registry();
   const app = buildApi({
     store: options.wrapStore ? options.wrapStore(store) : store,
@@ -47,6 +60,9 @@ export async function startApi(
     registry,
     logger: false,
     tuning: options.tuning,
+    auth: options.auth,
+    webhookEvents: events,
+    webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
@@ -55,9 +71,11 @@ export async function startApi(
     app,
     store,
     queue,
+    events,
     registry,
     async close() {
       await app.close();
+      await events.close();
       await queue.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });

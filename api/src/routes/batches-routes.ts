@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { Batch, NewJob, StatusCounts, WebhookSpec } from '@warmgen/shared/domain/job.ts';
+import { generationEventTypes } from '@warmgen/shared/domain/webhook-event.ts';
 import {
   BatchResultLineSchema,
   BatchViewSchema,
   toBatchView,
 } from '@warmgen/shared/views/batch-view.ts';
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
+import { callerOf, canAccess } from '../auth/caller.ts';
+import { submissionRateLimit } from '../auth/install-rate-limit.ts';
 import {
   createBatchJsonlParser,
   duplicateError,
@@ -21,6 +25,8 @@ import {
 import { batchWebhookEvents, IdParamsSchema } from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
 import { assertUtf8Charset, decodeUtf8Strict } from '../strict-utf8.ts';
+import { deliveryOf } from '../webhook-delivery-of.ts';
+import { assertWebhookUrlAllowed } from '../webhook-url-guard.ts';
 import type { RouteContext } from './route-context.ts';
 
 const jsonlMediaTypes = ['application/jsonl', 'application/x-ndjson'];
@@ -48,6 +54,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   app.post(
     '/v1/batches',
     {
+      config: submissionRateLimit,
       schema: {
         summary: 'Submit a batch',
         description:
@@ -76,6 +83,11 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         }
       }
       const webhook = batchWebhook(request.body.webhook, request.query, isJsonl);
+      if (webhook !== null) {
+        const field = isJsonl ? 'querystring/webhook_url' : 'body/webhook/url';
+        await assertWebhookUrlAllowed(ctx.webhookGuard, webhook.url, field);
+      }
+      const { owner } = callerOf(request);
       const nowMs = ctx.now();
       const batch: Batch = {
         id: ctx.newId('batch'),
@@ -83,17 +95,20 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         itemCount: items.length,
         webhook,
         cancelRequested: false,
+        owner,
       };
+      const itemWebhook = itemWebhookOf(webhook);
       const jobs: NewJob[] = items.map((item) => ({
         id: ctx.newId('job'),
         prompt: item.prompt,
         params: resolveGenerationParams(item.params ?? {}),
         batchId: batch.id,
         customId: item.custom_id,
-        // The batch holds the webhook; delivery looks it up from the job's batch.
-        webhook: null,
+        // Items carry the batch's webhook only when it asked for per-item events.
+        webhook: itemWebhook,
         idempotencyKey: null,
         createdAtMs: nowMs,
+        owner,
       }));
 
       await store.createBatch(batch, jobs);
@@ -120,7 +135,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         canceled: 0,
       };
       reply.header('location', `/v1/batches/${batch.id}`);
-      return reply.code(202).send(toBatchView(batch, counts));
+      return reply.code(202).send(toBatchView(batch, counts, null));
     },
   );
 
@@ -135,8 +150,8 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) => {
-      const batch = await getBatchOr404(request.params.id);
-      return toBatchView(batch, await store.countBatchJobs(batch.id));
+      const batch = await getBatchOr404(request);
+      return toBatchView(batch, await store.countBatchJobs(batch.id), await deliveryOf(ctx, batch));
     },
   );
 
@@ -155,7 +170,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request, reply) => {
-      const batch = await getBatchOr404(request.params.id);
+      const batch = await getBatchOr404(request);
       const stream = batchResultsStream(store, batch.id, ctx.resultsPageSize);
       // The schema documents one line; the type provider cannot know a stream carries many.
       return reply.type('application/jsonl; charset=utf-8').send(stream as never);
@@ -175,7 +190,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) => {
-      const batch = await getBatchOr404(request.params.id);
+      const batch = await getBatchOr404(request);
       const changed = await store.cancelBatch(batch.id, ctx.now());
       const counts = await store.countBatchJobs(batch.id);
       if (changed === 0 && counts.queued + counts.running === 0) {
@@ -185,18 +200,27 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         );
       }
       const after = (await store.getBatch(batch.id)) ?? batch;
-      return toBatchView({ ...after, cancelRequested: true }, counts);
+      return toBatchView({ ...after, cancelRequested: true }, counts, await deliveryOf(ctx, after));
     },
   );
 
-  async function getBatchOr404(id: string): Promise<Batch> {
+  /** The batch named in the path, if it exists and the caller may see it. */
+  async function getBatchOr404(request: FastifyRequest<{ Params: { id: string } }>) {
+    const { id } = request.params;
     const batch = await store.getBatch(id);
-    if (batch === null) {
+    if (batch === null || !canAccess(callerOf(request), batch)) {
       throw new ApiError('not_found', `batch ${id} does not exist`);
     }
     return batch;
   }
 };
+
+/** The part of a batch's webhook its items send: their own generation.* events, if asked. */
+function itemWebhookOf(webhook: WebhookSpec | null): WebhookSpec | null {
+  const known: readonly string[] = generationEventTypes;
+  const events = webhook?.events.filter((event) => known.includes(event)) ?? [];
+  return webhook === null || events.length === 0 ? null : { url: webhook.url, events };
+}
 
 function batchWebhook(
   bodyWebhook: { url: string; events?: string[] } | undefined,

@@ -4,6 +4,8 @@ import type { Job, NewJob } from '@warmgen/shared/domain/job.ts';
 import { isTerminal } from '@warmgen/shared/domain/job-status.ts';
 import { JobViewSchema, toJobView } from '@warmgen/shared/views/job-view.ts';
 import { ApiError } from '../api-error.ts';
+import { callerOf, canAccess } from '../auth/caller.ts';
+import { submissionRateLimit } from '../auth/install-rate-limit.ts';
 import { isSameSubmission } from '../idempotency.ts';
 import { parsePreferWait } from '../prefer-wait.ts';
 import { requestAbort } from '../request-abort.ts';
@@ -16,6 +18,8 @@ import {
 import { errorResponses } from '../schemas/error-schema.ts';
 import { createGenerationBodySchema } from '../schemas/generation-request.ts';
 import { waitForTerminalJob } from '../wait-for-job.ts';
+import { deliveryOf } from '../webhook-delivery-of.ts';
+import { assertWebhookUrlAllowed } from '../webhook-url-guard.ts';
 import type { RouteContext } from './route-context.ts';
 
 /** POST /v1/generations, GET /v1/generations/:id, POST /v1/generations/:id/cancel. */
@@ -46,6 +50,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
   app.post(
     '/v1/generations',
     {
+      config: submissionRateLimit,
       schema: {
         summary: 'Submit a prompt',
         description:
@@ -61,7 +66,13 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       // Parsed before any write: a bad header must not leave a job behind.
       const waitSeconds = parsePreferWait(request.headers.prefer, limits.maxWaitSeconds);
       const { prompt, params, webhook } = request.body;
-      const idempotencyKey = request.headers['idempotency-key'] ?? null;
+      if (webhook) {
+        await assertWebhookUrlAllowed(ctx.webhookGuard, webhook.url, 'body/webhook/url');
+      }
+      const { owner } = callerOf(request);
+      const header = request.headers['idempotency-key'] ?? null;
+      // Keys are per API key: another tenant's identical Idempotency-Key is another request.
+      const idempotencyKey = header !== null && owner !== null ? `${owner}:${header}` : header;
       const newJob: NewJob = {
         id: ctx.newId('job'),
         prompt,
@@ -73,6 +84,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
           : null,
         idempotencyKey,
         createdAtMs: ctx.now(),
+        owner,
       };
       // The hot path: one store write, one publish, no reads.
       const [stored] = await store.createJobs([newJob]);
@@ -84,7 +96,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
         if (!isSameSubmission(stored, newJob)) {
           throw new ApiError(
             'idempotency_key_reused',
-            `Idempotency-Key "${idempotencyKey}" was already used for job ${stored.id} with a different request; use a new key for a new request`,
+            `Idempotency-Key "${header}" was already used for job ${stored.id} with a different request; use a new key for a new request`,
           );
         }
         reply.header('idempotent-replayed', 'true');
@@ -104,7 +116,9 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
         job = await waitFor(stored, waitSeconds, reply);
       }
       reply.header('location', `/v1/generations/${job.id}`);
-      return reply.code(isTerminal(job.status) ? 200 : 202).send(toJobView(job));
+      return reply
+        .code(isTerminal(job.status) ? 200 : 202)
+        .send(toJobView(job, await deliveryOf(ctx, job)));
     },
   );
 
@@ -124,10 +138,11 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     async (request, reply) => {
       const { id } = request.params;
       const job = await store.getJob(id);
-      if (job === null) {
+      if (job === null || !canAccess(callerOf(request), job)) {
         throw notFound(id);
       }
-      return toJobView(await waitFor(job, request.query.wait ?? 0, reply));
+      const latest = await waitFor(job, request.query.wait ?? 0, reply);
+      return toJobView(latest, await deliveryOf(ctx, latest));
     },
   );
 
@@ -148,7 +163,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       const { id } = request.params;
       // Read first: the store's answer alone cannot tell "already canceled" from "canceled now".
       const before = await store.getJob(id);
-      if (before === null) {
+      if (before === null || !canAccess(callerOf(request), before)) {
         throw notFound(id);
       }
       if (isTerminal(before.status)) {
@@ -161,7 +176,9 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       if (isTerminal(after.status) && after.status !== 'canceled') {
         throw alreadyFinished(after);
       }
-      return reply.code(after.status === 'canceled' ? 200 : 202).send(toJobView(after));
+      return reply
+        .code(after.status === 'canceled' ? 200 : 202)
+        .send(toJobView(after, await deliveryOf(ctx, after)));
     },
   );
 };

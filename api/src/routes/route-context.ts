@@ -1,8 +1,10 @@
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import type { ApiLimits } from '../api-limits.ts';
 import type { ApiMetrics } from '../api-metrics.ts';
 import type { PollTuning } from '../wait-for-job.ts';
+import type { WebhookUrlGuard } from '../webhook-url-guard.ts';
 
 /** What every route plugin receives from buildApi. */
 export interface RouteContext {
@@ -17,4 +19,8 @@ export interface RouteContext {
   closing: AbortSignal;
   resultsPageSize: number;
   publishChunkSize: number;
+  /** Webhook delivery records, for views and redelivery; null when not wired. */
+  events: WebhookEventStore | null;
+  /** The SSRF check on submitted webhook URLs. */
+  webhookGuard: WebhookUrlGuard;
 }
