@@ -5,6 +5,8 @@
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
+import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
+import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { buildApi } from './build-api.ts';
 
@@ -18,7 +20,21 @@ const api = buildApi({
   isReady: () => ready,
   registry: new Registry(),
   logger: loggerOptions(config.logLevel),
+  // Keys are required unless AUTH_MODE=open was chosen explicitly (loadConfig enforces it).
+  auth: config.auth,
+  ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
+  // Strict unless the deployment allowlists hosts: no loopback default outside npm start.
+  webhookGuard: {
+    policy: webhookAddressPolicy({
+      allowHosts: config.webhooks.allowHosts ?? [],
+      allowPrivate: config.webhooks.allowPrivate,
+    }),
+    resolve: systemResolver,
+  },
 });
+if (config.auth.mode === 'open') {
+  api.log.warn({ notice: true }, 'API IS OPEN: AUTH_MODE=open, requests need no API key');
+}
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -12,13 +12,19 @@ import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
 import { resolveModelFolder } from '@warmgen/worker/model-location/resolve-model-folder.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
 import { installShutdownHandlers } from '@warmgen/worker/shutdown/install-shutdown-handlers.ts';
+import {
+  type StartedDeliveryWorker,
+  startDeliveryWorker,
+} from '@warmgen/worker/webhooks/start-delivery-worker.ts';
 import { Registry } from 'prom-client';
+import { localSecurityDefaults } from './local-security-defaults.ts';
 
 const config = loadConfigOrExit(process.env);
 const backend = await openBackend(config);
 const { store, queue } = backend;
 const registry = new Registry();
 let ready = false;
+const security = localSecurityDefaults(config);
 
 const api = buildApi({
   store,
@@ -27,15 +33,23 @@ const api = buildApi({
   isReady: () => ready,
   registry,
   logger: loggerOptions(config.logLevel),
+  auth: config.auth,
+  ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
+  webhookGuard: security.webhookGuard,
 });
 const log = api.log;
+for (const notice of security.notices) {
+  log.warn({ notice: true }, notice);
+}
 
 let worker: ReturnType<typeof createWorker> | undefined;
+let delivery: StartedDeliveryWorker | null = null;
 installShutdownHandlers({
   logger: log,
   onShutdown: async () => {
     ready = false;
     await worker?.stop();
+    await delivery?.stop();
     await api.close();
     await backend.close();
     log.info({}, 'stopped');
@@ -45,6 +59,16 @@ installShutdownHandlers({
 
 // Listen first: /healthz answers at once and /readyz says 503 until the model is warm.
 await api.listen({ port: config.port, host: config.host });
+// Webhook delivery needs no model: it starts at once, apart from generation.
+delivery = startDeliveryWorker({
+  backend,
+  webhooks: config.webhooks,
+  secrets: security.webhookSecrets,
+  policy: security.webhookGuard.policy,
+  logger: log.child({ component: 'webhooks' }),
+  registry,
+  shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+});
 
 const model = await resolveModelFolder(config.model, config.modelCacheDir, log);
 const engine = await loadEngine({

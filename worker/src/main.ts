@@ -7,15 +7,38 @@ import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
+import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { loadEngine } from './engine/load-engine.ts';
 import { resolveModelFolder } from './model-location/resolve-model-folder.ts';
 import { createWorker } from './run-loop/create-worker.ts';
 import { installShutdownHandlers } from './shutdown/install-shutdown-handlers.ts';
+import { startDeliveryWorker } from './webhooks/start-delivery-worker.ts';
 
 const config = loadConfigOrExit(process.env);
 const log = createLogger(config.logLevel).child({ component: 'worker' });
 const backend = await openBackend(config);
+const registry = new Registry();
+// Webhooks go out from every worker process, on their own loop (claims keep attempts single).
+function startWebhooks() {
+  if (config.webhooks.secrets.length === 0) {
+    log.warn({}, 'webhooks are not delivered: WEBHOOK_SECRETS is not set');
+    return null;
+  }
+  return startDeliveryWorker({
+    backend,
+    webhooks: config.webhooks,
+    secrets: config.webhooks.secrets,
+    policy: webhookAddressPolicy({
+      allowHosts: config.webhooks.allowHosts ?? [],
+      allowPrivate: config.webhooks.allowPrivate,
+    }),
+    logger: log.child({ component: 'webhooks' }),
+    registry,
+    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+  });
+}
+const delivery = startWebhooks();
 
 const model = await resolveModelFolder(config.model, config.modelCacheDir, log);
 const engine = await loadEngine({
@@ -28,7 +51,7 @@ const worker = createWorker({
   store: backend.store,
   engine,
   logger: log,
-  registry: new Registry(),
+  registry,
   workerId: newWorkerId(),
   config: {
     maxBatch: config.maxBatch,
@@ -42,6 +65,7 @@ const worker = createWorker({
 
 const exit = async (reason: string) => {
   await worker.stop();
+  await delivery?.stop();
   await engine.dispose();
   await backend.close();
   log.info({ reason }, 'worker stopped');

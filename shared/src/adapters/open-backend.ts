@@ -1,15 +1,24 @@
 import type { Config } from '../config/load-config.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobStore } from '../ports/job-store.ts';
+import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
+import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
 import { openFirestoreJobStore } from './firestore/open-firestore-job-store.ts';
 import { openPubSubJobQueue } from './pubsub/open-pubsub-job-queue.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from './sqlite/sqlite-job-store.ts';
+import { SqliteWebhookDeliveryQueue } from './sqlite/sqlite-webhook-delivery-queue.ts';
+import { SqliteWebhookEventStore } from './sqlite/sqlite-webhook-event-store.ts';
 
 export interface Backend {
   store: JobStore;
   queue: JobQueue;
+  /**
+   * Webhook events and their delivery queue; null where the backend has no adapter for
+   * them yet (gcp: the Firestore event store is not written), and webhooks are not sent.
+   */
+  webhooks: { events: WebhookEventStore; queue: WebhookDeliveryQueue } | null;
   /** Where the data lives, for the start-up log line. */
   description: string;
   close(): Promise<void>;
@@ -27,6 +36,7 @@ export async function openBackend(config: Config): Promise<Backend> {
     return {
       store,
       queue,
+      webhooks: null,
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
       close: () => closeBoth(queue, store),
     };
@@ -34,7 +44,21 @@ export async function openBackend(config: Config): Promise<Backend> {
   const path = embeddedDatabasePath(config.dataDir);
   const store = SqliteJobStore.open(path);
   const queue = SqliteJobQueue.open(path, { maxAttempts: config.maxAttempts });
-  return { store, queue, description: `sqlite ${path}`, close: () => closeBoth(queue, store) };
+  const webhooks = {
+    events: SqliteWebhookEventStore.open(path),
+    queue: SqliteWebhookDeliveryQueue.open(path),
+  };
+  return {
+    store,
+    queue,
+    webhooks,
+    description: `sqlite ${path}`,
+    close: async () => {
+      await webhooks.queue.close();
+      await webhooks.events.close();
+      await closeBoth(queue, store);
+    },
+  };
 }
 
 async function closeBoth(queue: JobQueue, store: JobStore): Promise<void> {
