@@ -98,6 +98,7 @@ async function throughputPhase(): Promise<NonNullable<ServiceBenchReport['throug
     env: {
       MODEL_URI: modelDir,
       MAX_BATCH: String(options.maxBatch),
+      RATE_LIMIT_PER_MINUTE: '0',
       ...(options.batchWindowMs === null ? {} : { BATCH_WINDOW_MS: String(options.batchWindowMs) }),
     },
     readyTimeoutMs: 180_000,
@@ -145,7 +146,9 @@ async function submitPhase(): Promise<NonNullable<ServiceBenchReport['submitOnly
   const params = { max_new_tokens: 1000, seed: 1 };
   log('starting npm start (tiny model, MAX_BATCH=1) for the submit-only load ...');
   const service = await startService({
-    env: { MAX_BATCH: '1', SHUTDOWN_GRACE_SECONDS: '1' },
+    // The per-client submission limit (600 a minute by default) would refuse most of the
+    // load: this measures the API's own cost, not the limiter's.
+    env: { MAX_BATCH: '1', SHUTDOWN_GRACE_SECONDS: '1', RATE_LIMIT_PER_MINUTE: '0' },
   });
   try {
     // Occupy the worker first: it then decodes one 1,000-token row at a time.
