@@ -6,6 +6,7 @@
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import { cloudRunLogFields } from '@warmgen/shared/logging/cloud-run-log-fields.ts';
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
 import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
@@ -16,7 +17,11 @@ import { installShutdownHandlers } from './shutdown/install-shutdown-handlers.ts
 import { startDeliveryWorker } from './webhooks/start-delivery-worker.ts';
 
 const config = loadConfigOrExit(process.env);
-const log = createLogger(config.logLevel).child({ component: 'worker' });
+// A Cloud Run Job task's lines say which execution and task wrote them (CLOUD_RUN_*).
+const log = createLogger(config.logLevel).child({
+  component: 'worker',
+  ...cloudRunLogFields(config.cloudRun),
+});
 const backend = await openBackend(config);
 const registry = new Registry();
 // Webhooks go out from every worker process, on their own loop (claims keep attempts single).
@@ -40,7 +45,12 @@ function startWebhooks() {
 }
 const delivery = startWebhooks();
 
-const model = await resolveModelFolder(config.model, config.modelCacheDir, log);
+const model = await resolveModelFolder(
+  config.model,
+  config.modelCacheDir,
+  log,
+  config.storageApiEndpoint,
+);
 const engine = await loadEngine({
   modelDir: model.dir,
   device: config.device,

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       dataDir: './.data',
       model: { kind: 'builtin' },
       modelCacheDir: configDefaults.modelCacheDir,
+      storageApiEndpoint: null,
       device: 'cpu',
       logLevel: 'info',
       maxBatch: 8,
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
       gcp: null,
       webhooks: readWebhookConfig({}, 'embedded'),
       auth: { mode: 'open', keyHashes: [], rateLimitPerMinute: 600 },
+      cloudRun: null,
     });
   });
 
@@ -75,6 +77,12 @@ describe('loadConfig', () => {
       GOOGLE_CLOUD_PROJECT: 'my-project-123',
       WEBHOOK_SECRETS: webhookSecret,
       API_KEYS: apiKey,
+      STORAGE_API_ENDPOINT: 'https://storage.example.com/',
+      CLOUD_RUN_JOB: 'warmgen-worker',
+      CLOUD_RUN_EXECUTION: 'warmgen-worker-x7k2p',
+      CLOUD_RUN_TASK_INDEX: '2',
+      CLOUD_RUN_TASK_COUNT: '4',
+      CLOUD_RUN_TASK_ATTEMPT: '1',
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -83,6 +91,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/warmgen',
       model: { kind: 'gcs', bucket: 'my-bucket', prefix: 'models/gpt2' },
       modelCacheDir: '/tmp/models',
+      storageApiEndpoint: 'https://storage.example.com',
       device: 'cuda',
       logLevel: 'debug',
       maxBatch: 16,
@@ -112,8 +121,16 @@ describe('loadConfig', () => {
       },
       webhooks: { ...readWebhookConfig({}, 'embedded'), secrets: [webhookSecret] },
       auth: { mode: 'required', keyHashes: [sha256Hex(apiKey)], rateLimitPerMinute: 600 },
+      cloudRun: {
+        job: 'warmgen-worker',
+        execution: 'warmgen-worker-x7k2p',
+        taskIndex: 2,
+        taskCount: 4,
+        taskAttempt: 1,
+      },
     });
     assert.ok(Object.isFrozen(config.gcp));
+    assert.ok(Object.isFrozen(config.cloudRun));
     assert.ok(Object.isFrozen(config.webhooks));
     assert.ok(Object.isFrozen(config.auth));
   });

@@ -1,8 +1,10 @@
 import { type AuthConfig, readAuthConfig } from './auth-config.ts';
+import { type CloudRunTask, readCloudRunTask } from './cloud-run-task.ts';
 import { configDefaults as defaults } from './config-defaults.ts';
 import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
 import { type Env, readChoice, readInteger, readString } from './parse-env.ts';
+import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
 export const backends = ['embedded', 'gcp'] as const;
@@ -32,6 +34,8 @@ export interface Config {
   /** MODEL_URI, parsed. */
   readonly model: ModelLocation;
   readonly modelCacheDir: string;
+  /** STORAGE_API_ENDPOINT: the Cloud Storage API origin for gs:// models; null = the real service. */
+  readonly storageApiEndpoint: string | null;
   readonly device: Device;
   readonly logLevel: LogLevel;
 
@@ -61,6 +65,8 @@ export interface Config {
   readonly webhooks: WebhookConfig;
   /** API keys and submission rate limits (AUTH_MODE, API_KEYS, API_KEY_HASHES, RATE_LIMIT_PER_MINUTE). */
   readonly auth: AuthConfig;
+  /** The Cloud Run Job task this process runs as (CLOUD_RUN_*, set by Cloud Run); else null. */
+  readonly cloudRun: CloudRunTask | null;
 }
 
 /**
@@ -76,6 +82,7 @@ export function loadConfig(env: Env): Config {
     dataDir: readString(env, 'DATA_DIR', defaults.dataDir),
     model: Object.freeze(readModelLocation(env, 'MODEL_URI')),
     modelCacheDir: readString(env, 'MODEL_CACHE_DIR', defaults.modelCacheDir),
+    storageApiEndpoint: readStorageApiEndpoint(env),
     device: readChoice(env, 'DEVICE', devices, defaults.device),
     logLevel: readChoice(env, 'LOG_LEVEL', logLevels, defaults.logLevel),
 
@@ -155,6 +162,7 @@ export function loadConfig(env: Env): Config {
     gcp: backend === 'gcp' ? Object.freeze(readGcpConfig(env)) : null,
     webhooks: Object.freeze(readWebhookConfig(env, backend)),
     auth: Object.freeze(readAuthConfig(env, backend)),
+    cloudRun: readCloudRunTask(env),
   };
   return Object.freeze(config);
 }

@@ -21,12 +21,15 @@ export interface ModelFolderLogger {
 /**
  * Turns MODEL_URI into a local model folder: the built-in tiny stand-in (built once into
  * the cache), a local folder as it is, or a Cloud Storage folder hydrated once per host
- * into the cache and verified.
+ * into the cache and verified. `storageApiEndpoint` (STORAGE_API_ENDPOINT) points gs://
+ * reads at another Cloud Storage API origin, such as the local test server; null means
+ * the real service.
  */
 export async function resolveModelFolder(
   location: ModelLocation,
   modelCacheDir: string,
   logger: ModelFolderLogger,
+  storageApiEndpoint: string | null = null,
 ): Promise<ResolvedModelFolder> {
   switch (location.kind) {
     case 'builtin': {
@@ -44,8 +47,13 @@ export async function resolveModelFolder(
     case 'file':
       return { dir: resolve(location.path), origin: location.path, standIn: false };
     case 'gcs': {
-      const source = new GcsModelSource({ bucket: location.bucket, prefix: location.prefix });
-      const result = await hydrateModel({ source, cacheDir: resolve(modelCacheDir) });
+      const source = new GcsModelSource({
+        bucket: location.bucket,
+        prefix: location.prefix,
+        ...(storageApiEndpoint === null ? {} : { apiEndpoint: storageApiEndpoint }),
+      });
+      // The process's logger, so hydration's progress lines carry its bound fields too.
+      const result = await hydrateModel({ source, cacheDir: resolve(modelCacheDir), logger });
       return { dir: result.modelDir, origin: result.source, standIn: false };
     }
   }
