@@ -1,4 +1,5 @@
 import { Tensor } from 'onnxruntime-node';
+import { fitsInPass, type PlanLimits, planCohorts, planPrefill } from './batch-plan.ts';
 import type { GenerationRow } from './generation-row.ts';
 import { type CacheLayout, KvCacheBatch } from './kv-cache-batch.ts';
 import type { TokenSampler } from './token-sampler.ts';
@@ -7,12 +8,16 @@ import type { TokenSampler } from './token-sampler.ts';
  * The decode loop: drives a GPT-2 graph's forward pass and KV cache for a batch of rows,
  * each with its own parameters.
  *
- * 1. Prefill: prompts are left-padded to a common length and run in one pass (in row
- *    groups when the full [rows, length, vocab] logits would be large), giving each row's
- *    first token from its last prompt position.
- * 2. Decode: one token per step for every live row, feeding the cache back.
- * 3. After every step, rows that finished (length, stop, EOS) or whose signal fired are
- *    sliced out of the cache, so they cost nothing further.
+ * 1. Plan: rows are split into cohorts that each decode in one forward pass (one cohort
+ *    unless the KV cache would be large; see batch-plan.ts).
+ * 2. Prefill: a cohort's prompts are left-padded to a common length and run together
+ *    (in row groups if the full logits would be large), giving each row its first token
+ *    from its last prompt position.
+ * 3. Decode: one token per step for every live row, cohort by cohort, feeding each
+ *    cohort's cache back.
+ * 4. After every step, rows that finished (length, stop, EOS) or whose signal fired are
+ *    sliced out of their cohort's cache, so they cost nothing further; cohorts that have
+ *    shrunk enough are merged back into one pass.
  * Only the last position's logits of each row are read, as views into the output.
  */
 export interface ForwardPass {
@@ -21,12 +26,15 @@ export interface ForwardPass {
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
 
-export interface DecodeSettings {
+export interface DecodeSettings extends PlanLimits {
   /** Token written into padding positions (masked out, so any id works). */
   padTokenId: number;
-  /** Most bytes of prefill logits one forward pass may produce; bounds peak memory. */
-  prefillLogitsBytes: number;
-  vocabSize: number;
+}
+
+interface Cohort {
+  cache: KvCacheBatch;
+  /** Live rows, in cache order. */
+  rows: GenerationRow[];
 }
 
 export async function decodeBatch(
@@ -35,33 +43,49 @@ export async function decodeBatch(
   sampler: TokenSampler,
   settings: DecodeSettings,
 ): Promise<void> {
-  let live = rows.filter((row) => !row.cancelIfAborted(performance.now()));
-  if (live.length === 0) {
+  const live = rows.filter((row) => !row.cancelIfAborted(performance.now()));
+  let cohorts: Cohort[] = [];
+  for (const members of planCohorts(live, settings)) {
+    const parts: KvCacheBatch[] = [];
+    for (const group of planPrefill(members, settings)) {
+      parts.push(await prefill(forward, group, sampler, settings));
+    }
+    const cohort = { cache: KvCacheBatch.concat(parts), rows: members };
+    cohort.rows = keepLive(cohort.cache, cohort.rows);
+    cohorts.push(cohort);
+  }
+
+  cohorts = mergeCohorts(cohorts, settings);
+  while (cohorts.length > 0) {
+    for (const cohort of cohorts) {
+      await decodeStep(forward, cohort, sampler);
+    }
+    cohorts = mergeCohorts(cohorts, settings);
+  }
+}
+
+/** Runs one decode step for a cohort's live rows and accepts their next tokens. */
+async function decodeStep(
+  forward: ForwardPass,
+  cohort: Cohort,
+  sampler: TokenSampler,
+): Promise<void> {
+  const now = performance.now();
+  for (const row of cohort.rows) {
+    row.cancelIfAborted(now);
+  }
+  cohort.rows = keepLive(cohort.cache, cohort.rows);
+  if (cohort.rows.length === 0) {
     return;
   }
-  const parts: KvCacheBatch[] = [];
-  for (const group of prefillGroups(live, settings)) {
-    parts.push(await prefill(forward, group, sampler, settings));
-  }
-  const cache = KvCacheBatch.concat(parts);
-  live = keepLive(cache, live);
-
-  while (live.length > 0) {
-    for (const row of live) {
-      row.cancelIfAborted(performance.now());
-    }
-    live = keepLive(cache, live);
-    if (live.length === 0) {
-      break;
-    }
-    const ones = live.map(() => 1);
-    const inputIds = BigInt64Array.from(live, (row) => BigInt(row.lastToken));
-    const feeds = cache.stepInputs(1, ones);
-    feeds.input_ids = new Tensor('int64', inputIds, [live.length, 1]);
-    const outputs = await forward.run(feeds);
-    cache.advance(outputs, 1, ones);
-    pickNextTokens(outputs, live, sampler);
-  }
+  const ones = cohort.rows.map(() => 1);
+  const inputIds = BigInt64Array.from(cohort.rows, (row) => BigInt(row.lastToken));
+  const feeds = cohort.cache.stepInputs(1, ones);
+  feeds.input_ids = new Tensor('int64', inputIds, [cohort.rows.length, 1]);
+  const outputs = await forward.run(feeds);
+  cohort.cache.advance(outputs, 1, ones);
+  pickNextTokens(outputs, cohort.rows, sampler);
+  cohort.rows = keepLive(cohort.cache, cohort.rows);
 }
 
 /** Prefills one group of rows into a fresh cache and accepts each row's first token. */
@@ -128,28 +152,20 @@ function keepLive(cache: KvCacheBatch, rows: readonly GenerationRow[]): Generati
   return keep.map((r) => rows[r]!);
 }
 
-/**
- * Splits rows (in order) into prefill groups whose logits stay within the byte budget;
- * a single row always forms a group, however long its prompt.
- */
-function prefillGroups(
-  rows: readonly GenerationRow[],
-  settings: DecodeSettings,
-): GenerationRow[][] {
-  const groups: GenerationRow[][] = [];
-  let current: GenerationRow[] = [];
-  let width = 0;
-  for (const row of rows) {
-    const nextWidth = Math.max(width, row.promptIds.length);
-    const bytes = (current.length + 1) * nextWidth * settings.vocabSize * 4;
-    if (current.length > 0 && bytes > settings.prefillLogitsBytes) {
-      groups.push(current);
-      current = [];
-      width = 0;
+/** Drops empty cohorts and merges neighbours whose rows now fit in one pass. */
+function mergeCohorts(cohorts: readonly Cohort[], limits: PlanLimits): Cohort[] {
+  const merged: Cohort[] = [];
+  for (const cohort of cohorts) {
+    if (cohort.rows.length === 0) {
+      continue;
     }
-    current.push(row);
-    width = Math.max(width, row.promptIds.length);
+    const last = merged.at(-1);
+    if (last && fitsInPass([...last.rows, ...cohort.rows], limits)) {
+      last.cache = KvCacheBatch.concat([last.cache, cohort.cache]);
+      last.rows = [...last.rows, ...cohort.rows];
+    } else {
+      merged.push(cohort);
+    }
   }
-  groups.push(current);
-  return groups;
+  return merged;
 }

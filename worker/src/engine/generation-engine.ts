@@ -40,8 +40,13 @@ export interface EngineOptions {
    * text. Not part of the public API's parameters.
    */
   ignoreEos?: boolean;
-  /** onnxruntime threads per operator; default: every core the process may use. */
+  /** onnxruntime threads per operator; default: onnxruntime's (one per physical core). */
   intraOpThreads?: number;
+  /**
+   * Memory bound: the most KV-cache bytes one forward pass may produce. Rows beyond it
+   * decode in further passes of the same step (slower, bounded memory). Default 96 MiB.
+   */
+  kvBytesPerPass?: number;
 }
 
 export interface GenerationEngine {

@@ -61,6 +61,11 @@ export class GenerationRow {
     return this.reason !== null;
   }
 
+  /** Most cache columns this row can ever need: its prompt plus every new token. */
+  get maxColumns(): number {
+    return this.promptIds.length + this.params.max_new_tokens;
+  }
+
   /** The token to feed next step (the last accepted one). */
   get lastToken(): number {
     return this.completion.at(-1) ?? this.context.eosTokenId;

@@ -15,7 +15,9 @@ import {
 } from './test-support/fake-forward-pass.ts';
 
 /** Decode-loop bookkeeping on an exact fake graph (see fake-forward-pass.ts). */
-function fakeEngine(options: { ignoreEos?: boolean; prefillLogitsBytes?: number } = {}) {
+function fakeEngine(
+  options: { ignoreEos?: boolean; prefillLogitsBytes?: number; kvBytesPerPass?: number } = {},
+) {
   const forward = createFakeForwardPass();
   const engine = new Gpt2GenerationEngine({
     forward,
@@ -26,6 +28,7 @@ function fakeEngine(options: { ignoreEos?: boolean; prefillLogitsBytes?: number 
     eosTokenId: FAKE_EOS,
     ignoreEos: options.ignoreEos ?? false,
     prefillLogitsBytes: options.prefillLogitsBytes ?? 1 << 20,
+    kvBytesPerPass: options.kvBytesPerPass ?? 1 << 20,
     release: async () => {},
   });
   return { engine, forward };
@@ -106,6 +109,31 @@ describe('Gpt2GenerationEngine decode loop (fake graph)', () => {
         [4, 1],
       ],
     );
+  });
+
+  it('splits rows over passes to bound the KV cache, merging them as rows finish', async () => {
+    const whole = await fakeEngine({ ignoreEos: true }).engine.generate(prompts);
+    // The fake cache costs 4 bytes per row and column. Rows need at most 10 ('' + 9),
+    // 12, 13 and 22 ('88' + 20) columns: 104 bytes lets two short rows share a pass.
+    const budget = 104;
+    const split = fakeEngine({ ignoreEos: true, kvBytesPerPass: budget });
+    const outputs = await split.engine.generate(prompts);
+    assert.deepEqual(
+      outputs.map((o) => o.text),
+      whole.map((o) => o.text),
+    );
+    for (const call of split.forward.calls) {
+      assert.ok(call.rows * call.totalColumns * 4 <= budget, JSON.stringify(call));
+    }
+    // Prefill: ['' and '1234567'], ['3'], ['88'] in three passes.
+    assert.deepEqual(
+      split.forward.calls.slice(0, 3).map((call) => call.rows),
+      [2, 1, 1],
+    );
+    // Decode passes per step: 3 while '1234567' runs (steps 1-4); then '' and '3' fit one
+    // pass (2 x 13 x 4 = 104), so 2 until '' ends (step 8) and '3' ends (step 11); then 1
+    // until '88' ends (step 19). Without merging, steps 5-8 would take 3 passes each.
+    assert.equal(split.forward.calls.length - 3, 4 * 3 + 7 * 2 + 8 * 1);
   });
 
   it('stops at a stop sequence and cuts the text before it', async () => {

@@ -15,8 +15,10 @@ export interface Gpt2EngineParts {
   /** <|endoftext|>: ends a row, pads the batch, and stands in for an empty prompt. */
   eosTokenId: number;
   ignoreEos: boolean;
-  /** Bounds the prefill logits of one forward pass (see DecodeSettings). */
+  /** Bounds the prefill logits of one forward pass (see batch-plan.ts). */
   prefillLogitsBytes: number;
+  /** Bounds the KV cache one forward pass produces (see batch-plan.ts). */
+  kvBytesPerPass: number;
   release(): Promise<void>;
 }
 
@@ -90,10 +92,13 @@ export class Gpt2GenerationEngine implements GenerationEngine {
     const rows = requests.map(
       (request, index) => new GenerationRow(index, request, prompts[index]!, context),
     );
+    const { layout } = this.parts.forward;
     const settings: DecodeSettings = {
       padTokenId: this.parts.eosTokenId,
       prefillLogitsBytes: this.parts.prefillLogitsBytes,
       vocabSize: this.parts.vocabSize,
+      kvBytesPerPass: this.parts.kvBytesPerPass,
+      kvBytesPerRowColumn: layout.pastNames.length * layout.nHead * layout.headDim * 4,
     };
     await decodeBatch(this.parts.forward, rows, this.sampler, settings);
     const finishedAtMs = performance.now();

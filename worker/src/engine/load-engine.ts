@@ -22,6 +22,13 @@ import type { TextCodec } from './text-codec.ts';
  * handing the output over, so the peak is about twice this.
  */
 const PREFILL_LOGITS_BYTES = 32 * 1024 * 1024;
+/**
+ * Default cap on the KV cache one forward pass produces (see batch-plan.ts). 96 MiB is 16
+ * rows of 80 columns of GPT-2 small: a batch of 32 short requests decodes in two passes
+ * of 16 per step, which keeps the worker under 1.5 GB at about the same tokens/s (at 16
+ * rows a pass is already compute-bound on 2 cores). Longer rows mean fewer rows per pass.
+ */
+const DEFAULT_KV_BYTES_PER_PASS = 96 * 1024 * 1024;
 
 /**
  * Loads the tokenizer and GPT-2 graph ONCE from a local folder with transformers.js on
@@ -84,6 +91,7 @@ export async function loadEngine(options: EngineOptions): Promise<GenerationEngi
       eosTokenId: folder.eosTokenId,
       ignoreEos: options.ignoreEos ?? false,
       prefillLogitsBytes: PREFILL_LOGITS_BYTES,
+      kvBytesPerPass: options.kvBytesPerPass ?? DEFAULT_KV_BYTES_PER_PASS,
       release: async () => {
         await model.dispose();
       },
