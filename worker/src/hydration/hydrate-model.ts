@@ -208,7 +208,9 @@ async function hydrateLocked(
     });
     const modelDir = await publish(layout, stagingDir, id);
     await removeOthers(layout, [modelDir, previous]);
-    options.onProgress?.(meter.stop());
+    // Stopped here, not inside the optional call: `a?.(b())` skips b() when a is unset.
+    const final = meter.stop();
+    options.onProgress?.(final);
     return { modelDir, downloaded: { files: plan.fetch.length, bytes: fetchBytes } };
   } catch (error) {
     meter.stop();
