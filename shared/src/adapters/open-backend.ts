@@ -4,6 +4,7 @@ import type { JobStore } from '../ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
 import { openFirestoreJobStore } from './firestore/open-firestore-job-store.ts';
+import { openGcpWebhooks } from './open-gcp-webhooks.ts';
 import { openPubSubJobQueue } from './pubsub/open-pubsub-job-queue.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
@@ -15,8 +16,8 @@ export interface Backend {
   store: JobStore;
   queue: JobQueue;
   /**
-   * Webhook events and their delivery queue; null where the backend has no adapter for
-   * them yet (gcp: the Firestore event store is not written), and webhooks are not sent.
+   * Webhook events and their delivery queue (SQLite; or Firestore + Pub/Sub). Null would
+   * mean a backend without webhook adapters: webhooks are then not sent.
    */
   webhooks: { events: WebhookEventStore; queue: WebhookDeliveryQueue } | null;
   /** Where the data lives, for the start-up log line. */
@@ -33,12 +34,17 @@ export async function openBackend(config: Config): Promise<Backend> {
       maxAttempts: config.maxAttempts,
       leaseSeconds: config.leaseSeconds,
     });
+    const webhooks = await openGcpWebhooks(config);
     return {
       store,
       queue,
-      webhooks: null,
+      webhooks,
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
-      close: () => closeBoth(queue, store),
+      close: async () => {
+        await webhooks.queue.close();
+        await webhooks.events.close();
+        await closeBoth(queue, store);
+      },
     };
   }
   const path = embeddedDatabasePath(config.dataDir);

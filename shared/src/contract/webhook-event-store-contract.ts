@@ -124,9 +124,12 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
           await jobs.claimJob(job.id, 'w1', leaseMs, t0Ms);
           await jobs.completeJob(job.id, 'w1', resultFixture, t0Ms + 5);
         }
+        await events.recordBatchCompletions(t0Ms + 6);
         assert.equal(await events.getEventFor(batchId), null);
         await jobs.claimJob(c.id, 'w1', leaseMs, t0Ms);
         await jobs.failJob(c.id, { code: 'x', message: 'y' }, t0Ms + 9, 'w1');
+        await events.recordBatchCompletions(t0Ms + 10);
+        await events.recordBatchCompletions(t0Ms + 11);
         const event = await events.getEventFor(batchId);
         assert.equal(event?.type, 'batch.completed');
         assert.equal(event?.url, 'https://example.test/hook');
@@ -142,8 +145,10 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
         await jobs.createBatch(batchFixture(batchId, items.length), items);
         await jobs.claimJob(items[0]?.id ?? '', 'w1', leaseMs, t0Ms);
         await jobs.cancelBatch(batchId, t0Ms + 1);
+        await events.recordBatchCompletions(t0Ms + 1);
         assert.equal(await events.getEventFor(batchId), null, 'one job still running');
         await jobs.markCanceled(items[0]?.id ?? '', 'w1', t0Ms + 2);
+        await events.recordBatchCompletions(t0Ms + 3);
         assert.equal((await events.getEventFor(batchId))?.type, 'batch.completed');
         assert.equal((await events.listUndispatched(10)).length, 1);
       });

@@ -15,9 +15,18 @@ import type {
  *                                            ^                                  | gone
  *                                            +---- retryLater(next due) <-------+ failed
  *
- * Adapters: SQLite (a trigger on jobs writes the events). Every state change is conditional.
+ * Adapters: SQLite (a trigger on jobs writes the events) and Firestore (the job store's
+ * conditional write creates the event document in the same batch). Every state change is
+ * conditional.
  */
 export interface WebhookEventStore {
+  /**
+   * Records batch.completed for batches whose last job has ended, where the adapter could
+   * not write it with that job's transition (Firestore: counting a batch's open jobs in
+   * every transition would contend on it). Exactly once per batch; the delivery worker calls
+   * it every few seconds. Adapters that record it with the transition (SQLite) return 0.
+   */
+  recordBatchCompletions(nowMs: number): Promise<number>;
   /** The outbox: events not yet handed to the delivery queue, oldest first. */
   listUndispatched(limit: number): Promise<WebhookEvent[]>;
   /**

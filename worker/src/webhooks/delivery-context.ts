@@ -34,6 +34,8 @@ export interface DeliveryConfig {
   /** An event due this long ago that nobody took is handed out again (a lost message). */
   staleAfterMs?: number | undefined;
   staleSweepIntervalMs?: number | undefined;
+  /** How often batches are checked for a batch.completed owed (Firestore; SQLite: no-op). */
+  batchSweepIntervalMs?: number | undefined;
   /** On stop, attempts in flight may finish within this; the rest come back later. */
   shutdownGraceMs?: number | undefined;
 }
@@ -49,6 +51,7 @@ export const deliveryDefaults = {
   dispatchIntervalMs: 200,
   staleAfterMs: 120_000,
   staleSweepIntervalMs: 30_000,
+  batchSweepIntervalMs: 2_000,
   shutdownGraceMs: 10_000,
   /** Margin on top of the attempt's timeout before another worker may retry it. */
   leaseMarginMs: 30_000,
@@ -62,6 +65,7 @@ export function resolveDeliveryConfig(config: DeliveryConfig): ResolvedDeliveryC
     dispatchIntervalMs: config.dispatchIntervalMs ?? deliveryDefaults.dispatchIntervalMs,
     staleAfterMs: config.staleAfterMs ?? deliveryDefaults.staleAfterMs,
     staleSweepIntervalMs: config.staleSweepIntervalMs ?? deliveryDefaults.staleSweepIntervalMs,
+    batchSweepIntervalMs: config.batchSweepIntervalMs ?? deliveryDefaults.batchSweepIntervalMs,
     shutdownGraceMs: config.shutdownGraceMs ?? deliveryDefaults.shutdownGraceMs,
     leaseMs: config.timeoutMs + deliveryDefaults.leaseMarginMs,
   };

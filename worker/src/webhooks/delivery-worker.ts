@@ -103,9 +103,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   async function loop(): Promise<void> {
     let lastDispatchAtMs = Number.NEGATIVE_INFINITY;
     let lastStaleSweepAtMs = ctx.now();
+    let lastBatchSweepAtMs = Number.NEGATIVE_INFINITY;
     while (isRunning()) {
       try {
         const now = ctx.now();
+        if (now - lastBatchSweepAtMs >= config.batchSweepIntervalMs) {
+          lastBatchSweepAtMs = now;
+          await ctx.events.recordBatchCompletions(now);
+        }
         if (now - lastDispatchAtMs >= config.dispatchIntervalMs) {
           lastDispatchAtMs = now;
           await dispatchOutbox(ctx);

@@ -1,7 +1,16 @@
-import type { DocumentReference, DocumentSnapshot } from '@google-cloud/firestore';
+import type { DocumentData, DocumentReference, DocumentSnapshot } from '@google-cloud/firestore';
 import type { Job } from '../../domain/job.ts';
 import { documentToJob, type JobDocument } from './job-documents.ts';
-import type { Decide } from './job-transitions.ts';
+import type { Decide, JobChanges } from './job-transitions.ts';
+
+/**
+ * Documents to create in the same atomic write as the change (the webhook outbox): all of
+ * them land with it, or none does.
+ */
+export type AlsoCreate = (
+  job: JobDocument,
+  changes: JobChanges,
+) => { ref: DocumentReference; data: DocumentData }[];
 
 export interface ConditionalOutcome {
   /** The job after the attempt (changed or not); null when it does not exist. */
@@ -27,6 +36,7 @@ export async function updateIfAllowed(
   ref: DocumentReference,
   decide: Decide,
   first?: DocumentSnapshot,
+  alsoCreate?: AlsoCreate,
 ): Promise<ConditionalOutcome> {
   let snapshot = first ?? (await ref.get());
   for (let round = 1; ; round += 1) {
@@ -39,7 +49,18 @@ export async function updateIfAllowed(
       return { job: documentToJob(current), changed: false };
     }
     try {
-      await ref.update(changes, { lastUpdateTime: snapshot.updateTime });
+      const creations = alsoCreate?.(current, changes) ?? [];
+      if (creations.length === 0) {
+        await ref.update(changes, { lastUpdateTime: snapshot.updateTime });
+      } else {
+        const write = ref.firestore.batch().update(ref, changes, {
+          lastUpdateTime: snapshot.updateTime,
+        });
+        for (const creation of creations) {
+          write.create(creation.ref, creation.data);
+        }
+        await write.commit();
+      }
       return { job: documentToJob({ ...current, ...changes }), changed: true };
     } catch (error) {
       if ((error as { code?: unknown }).code !== failedPrecondition || round >= maxRounds) {

@@ -2,7 +2,7 @@ import type { CollectionReference, DocumentSnapshot, Firestore } from '@google-c
 import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../../domain/job.ts';
 import type { JobStore } from '../../ports/job-store.ts';
 import { type CommitLimits, createAllThenLast, deleteAll } from './batch-writes.ts';
-import { type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
+import { type AlsoCreate, type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
 import { createJobsWithKeys } from './create-jobs-with-keys.ts';
 import {
   batchDocument,
@@ -13,6 +13,11 @@ import {
 } from './job-documents.ts';
 import * as transitions from './job-transitions.ts';
 import { countByStatus } from './status-counts.ts';
+import {
+  generationEventOf,
+  newWebhookEventDocument,
+  webhookEventsCollection,
+} from './webhook-event-documents.ts';
 
 export interface FirestoreJobStoreOptions {
   /** Collections are `${prefix}jobs`, `${prefix}batches` and `${prefix}idempotency_keys`. */
@@ -48,6 +53,7 @@ export class FirestoreJobStore implements JobStore {
   readonly #jobs: CollectionReference;
   readonly #batches: CollectionReference;
   readonly #keys: CollectionReference;
+  readonly #webhookEvents: CollectionReference;
   readonly #retentionMs: number;
   readonly #commitLimits: CommitLimits;
   readonly #abandonedBatchGraceMs: number;
@@ -58,6 +64,7 @@ export class FirestoreJobStore implements JobStore {
     this.#jobs = db.collection(`${options.collectionPrefix}jobs`);
     this.#batches = db.collection(`${options.collectionPrefix}batches`);
     this.#keys = db.collection(`${options.collectionPrefix}idempotency_keys`);
+    this.#webhookEvents = db.collection(`${options.collectionPrefix}${webhookEventsCollection}`);
     this.#retentionMs = options.retentionDays * dayMs;
     this.#commitLimits = { ...defaults.commitLimits, ...options.commitLimits };
     this.#abandonedBatchGraceMs = options.abandonedBatchGraceMs ?? defaults.abandonedBatchGraceMs;
@@ -251,8 +258,29 @@ export class FirestoreJobStore implements JobStore {
     decide: transitions.Decide,
     first?: DocumentSnapshot,
   ): Promise<ConditionalOutcome> {
-    return updateIfAllowed(this.#jobs.doc(id), decide, first);
+    return updateIfAllowed(this.#jobs.doc(id), decide, first, this.#webhookOutbox);
   }
+
+  /** A terminal transition creates the job's webhook event with it (the outbox). */
+  readonly #webhookOutbox: AlsoCreate = (job, changes) => {
+    const type = generationEventOf(changes.status, job.webhook ?? null);
+    if (type === null || job.webhook === null) {
+      return [];
+    }
+    const atMs = changes.finishedAtMs ?? Date.now();
+    return [
+      {
+        ref: this.#webhookEvents.doc(job.id),
+        data: newWebhookEventDocument(
+          type,
+          job.id,
+          job.webhook.url,
+          atMs,
+          atMs + this.#retentionMs,
+        ),
+      },
+    ];
+  };
 
   #batchPage(batchId: string, afterCustomId: string | null, limit: number) {
     const query = this.#jobs.where('batchId', '==', batchId).orderBy('customId').limit(limit);

@@ -18,6 +18,11 @@ export interface JobDocument extends Job {
 
 export interface BatchDocument extends Batch {
   expireAt: Timestamp;
+  /**
+   * True while the batch's batch.completed event is owed: its webhook asked for it and it
+   * has not been recorded yet (FirestoreWebhookEventStore.recordBatchCompletions).
+   */
+  completionEventPending: boolean;
 }
 
 /** An idempotency key's claim on a job; the document id is a hash of the key. */
@@ -72,7 +77,12 @@ export function documentToJob(data: DocumentData): Job {
 }
 
 export function batchDocument(batch: Batch, expireAtMs: number): BatchDocument {
-  return { ...batch, owner: batch.owner ?? null, expireAt: Timestamp.fromMillis(expireAtMs) };
+  return {
+    ...batch,
+    owner: batch.owner ?? null,
+    expireAt: Timestamp.fromMillis(expireAtMs),
+    completionEventPending: batch.webhook?.events.includes('batch.completed') ?? false,
+  };
 }
 
 export function documentToBatch(data: DocumentData): Batch {

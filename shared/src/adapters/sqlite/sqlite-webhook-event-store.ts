@@ -30,6 +30,11 @@ export class SqliteWebhookEventStore implements WebhookEventStore {
     this.#sql = prepareStatements(db);
   }
 
+  /** The trigger records batch.completed with the batch's last transition: nothing owed. */
+  async recordBatchCompletions(_nowMs: number): Promise<number> {
+    return 0;
+  }
+
   async listUndispatched(limit: number): Promise<WebhookEvent[]> {
     return this.#sql.undispatched.all({ limit }).map(rowToWebhookEvent);
   }
