@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AutoModelForCausalLM, AutoTokenizer, type Tensor } from '@huggingface/transformers';
 import {
   defaultGenerationParams,
   type GenerationParams,
@@ -65,6 +66,32 @@ describe('loadEngine on the tiny GPT-2', () => {
     }
     assert.equal(new Set(batched.map((o) => o.text)).size, mixed.length, 'outputs vary');
     assert.equal(batched[2]!.promptTokens, 1, 'an empty prompt is fed as <|endoftext|>');
+  });
+
+  it('greedy output equals transformers.js generate() on the same model', async () => {
+    const modelDir = await ensureModel('tiny');
+    const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+    const model = await AutoModelForCausalLM.from_pretrained(modelDir, {
+      local_files_only: true,
+      dtype: 'fp32',
+    });
+    try {
+      const ours = await engine.generate(mixed.filter((r) => r.prompt !== ''));
+      for (const [i, request] of mixed.filter((r) => r.prompt !== '').entries()) {
+        const inputs = tokenizer(request.prompt);
+        const generated = (await model.generate({
+          ...inputs,
+          max_new_tokens: request.params.max_new_tokens,
+          do_sample: false,
+          eos_token_id: null,
+        } as Record<string, unknown>)) as Tensor;
+        const ids = (generated.tolist() as bigint[][])[0]!.slice(inputs.input_ids.dims[1]);
+        const text = tokenizer.decode(ids.map(Number), { skip_special_tokens: false });
+        assert.equal(ours[i]!.text, text, `row ${i}`);
+      }
+    } finally {
+      await model.dispose();
+    }
   });
 
   it('same seed gives the same text batched and alone; other seeds differ', async () => {
