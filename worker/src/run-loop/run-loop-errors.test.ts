@@ -132,6 +132,8 @@ test('a store outage at claim leaves the message; the job runs once the store is
   t.after(() => loop.stop());
   await waitFor('succeeded', () => parts.store.jobs.get('o1')?.status === 'succeeded');
   assert.equal(parts.queue.count('nack'), 0, 'left alone, not nacked');
-  assert.equal(parts.queue.count('pull', 'o1'), 2, 'redelivered after its lease');
+  // At least one redelivery after the lease; a loaded machine can slip a renewal timer past
+  // the 100 ms lease and add another, which the conditional claim absorbs.
+  assert.ok(parts.queue.count('pull', 'o1') >= 2, 'redelivered after its lease');
   assert.ok(logger.messages('error').includes('claim failed; message left to expire'));
 });
