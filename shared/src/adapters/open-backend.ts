@@ -3,9 +3,6 @@ import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobStore } from '../ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
-import { openFirestoreJobStore } from './firestore/open-firestore-job-store.ts';
-import { openGcpWebhooks } from './open-gcp-webhooks.ts';
-import { openPubSubJobQueue } from './pubsub/open-pubsub-job-queue.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from './sqlite/sqlite-job-store.ts';
@@ -28,6 +25,14 @@ export interface Backend {
 /** The queue and store selected by BACKEND, for the mains: SQLite, or Pub/Sub + Firestore. */
 export async function openBackend(config: Config): Promise<Backend> {
   if (config.gcp !== null) {
+    // Loaded only here: the Google Cloud client libraries take seconds to import, which
+    // every embedded start (npm start, tests) would otherwise pay.
+    const [{ openFirestoreJobStore }, { openPubSubJobQueue }, { openGcpWebhooks }] =
+      await Promise.all([
+        import('./firestore/open-firestore-job-store.ts'),
+        import('./pubsub/open-pubsub-job-queue.ts'),
+        import('./open-gcp-webhooks.ts'),
+      ]);
     const gcp = config.gcp;
     const store = openFirestoreJobStore(gcp);
     const queue = await openPubSubJobQueue(gcp, {
