@@ -5,6 +5,7 @@
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
+import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
 import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
@@ -36,6 +37,9 @@ if (config.auth.mode === 'open') {
   api.log.warn({ notice: true }, 'API IS OPEN: AUTH_MODE=open, requests need no API key');
 }
 
+// Jobs recorded but never queued (a publish that failed) are queued by this sweeper.
+const sweeper = startConfiguredOrphanSweeper(backend, config, api.log);
+
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) {
@@ -44,6 +48,7 @@ const stop = async (signal: string) => {
   stopping = true;
   ready = false;
   api.log.info({ signal }, 'shutdown signal received');
+  await sweeper.stop();
   await api.close();
   await backend.close();
   process.exit(0);

@@ -8,6 +8,8 @@ import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
+import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
+import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
 import { resolveModelFolder } from '@warmgen/worker/model-location/resolve-model-folder.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
@@ -44,12 +46,14 @@ for (const notice of security.notices) {
 
 let worker: ReturnType<typeof createWorker> | undefined;
 let delivery: StartedDeliveryWorker | null = null;
+let sweeper: OrphanSweeper | undefined;
 installShutdownHandlers({
   logger: log,
   onShutdown: async () => {
     ready = false;
     await worker?.stop();
     await delivery?.stop();
+    await sweeper?.stop();
     await api.close();
     await backend.close();
     log.info({}, 'stopped');
@@ -59,6 +63,8 @@ installShutdownHandlers({
 
 // Listen first: /healthz answers at once and /readyz says 503 until the model is warm.
 await api.listen({ port: config.port, host: config.host });
+// Jobs recorded but never queued (a publish that failed) are queued by this sweeper.
+sweeper = startConfiguredOrphanSweeper(backend, config, log);
 // Webhook delivery needs no model: it starts at once, apart from generation.
 delivery = startDeliveryWorker({
   backend,

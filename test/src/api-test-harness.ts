@@ -9,6 +9,7 @@ import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
 import { SqliteWebhookEventStore } from '@warmgen/shared/adapters/sqlite/sqlite-webhook-event-store.ts';
 import type { JobResult } from '@warmgen/shared/domain/job.ts';
+import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import { strictAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import type { ResolveHost } from '@warmgen/shared/webhooks/webhook-url-check.ts';
@@ -42,6 +43,8 @@ export async function startApi(
     isReady?: () => boolean;
     /** Lets a test watch the store calls the API makes. */
     wrapStore?: (store: JobStore) => JobStore;
+    /** Lets a test make the queue fail. */
+    wrapQueue?: (queue: JobQueue) => JobQueue;
     auth?: ApiDeps['auth'];
     webhookGuard?: ApiDeps['webhookGuard'];
   } = {},
@@ -54,7 +57,7 @@ export async function startApi(
   const registry = new Registry();
   const app = buildApi({
     store: options.wrapStore ? options.wrapStore(store) : store,
-    queue,
+    queue: options.wrapQueue ? options.wrapQueue(queue) : queue,
     limits: { ...defaultApiLimits, ...options.limits },
     isReady: options.isReady ?? (() => true),
     registry,

@@ -17,6 +17,7 @@ import {
   findDuplicateCustomId,
 } from '../batch-jsonl-parser.ts';
 import { batchResultsStream } from '../batch-results-stream.ts';
+import { publishAccepted } from '../publish-accepted.ts';
 import {
   BatchQuerySchema,
   createBatchBodySchema,
@@ -112,19 +113,10 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       }));
 
       await store.createBatch(batch, jobs);
-      for (let start = 0; start < jobs.length; start += ctx.publishChunkSize) {
-        const ids = jobs.slice(start, start + ctx.publishChunkSize).map((job) => job.id);
-        try {
-          await queue.publish(ids);
-        } catch (error) {
-          // The jobs are recorded but only the first `start` are queued; say so in the log.
-          request.log.error(
-            { err: error, batchId: batch.id, queued: start, total: jobs.length },
-            'batch recorded but queuing failed part way',
-          );
-          throw error;
-        }
-      }
+      await publishAccepted(
+        jobs.map((job) => job.id),
+        { store, queue, now: ctx.now, log: request.log, chunkSize: ctx.publishChunkSize },
+      );
       metrics.countSubmitted('batch', jobs.length);
 
       const counts: StatusCounts = {

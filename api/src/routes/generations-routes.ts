@@ -8,6 +8,7 @@ import { callerOf, canAccess } from '../auth/caller.ts';
 import { submissionRateLimit } from '../auth/install-rate-limit.ts';
 import { isSameSubmission } from '../idempotency.ts';
 import { parsePreferWait } from '../prefer-wait.ts';
+import { publishAccepted } from '../publish-accepted.ts';
 import { requestAbort } from '../request-abort.ts';
 import {
   IdParamsSchema,
@@ -104,7 +105,13 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       // A replay of a job still queued publishes again: if the first attempt failed after the
       // write, this heals it; a duplicate message is harmless (claims are conditional).
       if (!replayed || stored.status === 'queued') {
-        await queue.publish([stored.id]);
+        await publishAccepted([stored.id], {
+          store,
+          queue,
+          now: ctx.now,
+          log: request.log,
+          chunkSize: 1,
+        });
       }
       if (!replayed) {
         metrics.countSubmitted('generation', 1);

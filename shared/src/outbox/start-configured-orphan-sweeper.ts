@@ -1,0 +1,26 @@
+import type { Config } from '../config/load-config.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { JobStore } from '../ports/job-store.ts';
+import { type OrphanSweeper, startOrphanSweeper } from './orphan-sweeper.ts';
+
+interface SweeperLogger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** The orphan sweeper as every API process runs it: timings from config, outcomes logged. */
+export function startConfiguredOrphanSweeper(
+  backend: { store: JobStore; queue: JobQueue },
+  config: Pick<Config, 'orphanAgeSeconds' | 'orphanSweepIntervalSeconds'>,
+  log: SweeperLogger,
+): OrphanSweeper {
+  return startOrphanSweeper({
+    store: backend.store,
+    queue: backend.queue,
+    now: Date.now,
+    olderThanMs: config.orphanAgeSeconds * 1000,
+    intervalMs: config.orphanSweepIntervalSeconds * 1000,
+    onRepublished: (count) => log.warn({ count }, 'queued jobs whose publish had failed'),
+    onError: (error) => log.error({ err: error }, 'orphan sweep failed; retrying next interval'),
+  });
+}
