@@ -10,8 +10,7 @@ import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
-import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
-import { resolveModelFolder } from '@warmgen/worker/model-location/resolve-model-folder.ts';
+import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
 import { installShutdownHandlers } from '@warmgen/worker/shutdown/install-shutdown-handlers.ts';
 import {
@@ -76,12 +75,8 @@ delivery = startDeliveryWorker({
   shutdownGraceMs: config.shutdownGraceSeconds * 1000,
 });
 
-const model = await resolveModelFolder(config.model, config.modelCacheDir, log);
-const engine = await loadEngine({
-  modelDir: model.dir,
-  device: config.device,
-  maxBatchSize: config.maxBatch,
-});
+const model = await loadModelOrExit(config, log);
+const { engine } = model;
 worker = createWorker({
   queue,
   store,

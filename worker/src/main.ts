@@ -10,8 +10,7 @@ import { cloudRunLogFields } from '@warmgen/shared/logging/cloud-run-log-fields.
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
 import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
-import { loadEngine } from './engine/load-engine.ts';
-import { resolveModelFolder } from './model-location/resolve-model-folder.ts';
+import { loadModelOrExit } from './model-location/load-model-or-exit.ts';
 import { createWorker } from './run-loop/create-worker.ts';
 import { installShutdownHandlers } from './shutdown/install-shutdown-handlers.ts';
 import { startDeliveryWorker } from './webhooks/start-delivery-worker.ts';
@@ -45,17 +44,8 @@ function startWebhooks() {
 }
 const delivery = startWebhooks();
 
-const model = await resolveModelFolder(
-  config.model,
-  config.modelCacheDir,
-  log,
-  config.storageApiEndpoint,
-);
-const engine = await loadEngine({
-  modelDir: model.dir,
-  device: config.device,
-  maxBatchSize: config.maxBatch,
-});
+const model = await loadModelOrExit(config, log);
+const { engine } = model;
 const worker = createWorker({
   queue: backend.queue,
   store: backend.store,

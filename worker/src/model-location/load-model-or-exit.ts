@@ -1,0 +1,37 @@
+import type { Config } from '@warmgen/shared/config/load-config.ts';
+import type { GenerationEngine } from '../engine/generation-engine.ts';
+import { loadEngine } from '../engine/load-engine.ts';
+import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
+
+interface StartupLogger extends ModelFolderLogger {
+  fatal(fields: object, message: string): void;
+}
+
+/**
+ * For the mains: makes the model folder local (build, path or hydration), loads it once,
+ * and returns the warm engine. A model that cannot be had (missing folder, bad file,
+ * failed hydration) stops the process with one log line that names it, and exit code 1.
+ */
+export async function loadModelOrExit(
+  config: Config,
+  log: StartupLogger,
+): Promise<{ engine: GenerationEngine; origin: string; dir: string }> {
+  try {
+    const model = await resolveModelFolder(
+      config.model,
+      config.modelCacheDir,
+      log,
+      config.storageApiEndpoint,
+    );
+    const engine = await loadEngine({
+      modelDir: model.dir,
+      device: config.device,
+      maxBatchSize: config.maxBatch,
+    });
+    return { engine, origin: model.origin, dir: model.dir };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.fatal({ err: error }, `the model could not be loaded: ${message}`);
+    process.exit(1);
+  }
+}
