@@ -60,13 +60,21 @@ export function createApiMetrics(
   });
   new Gauge({
     name: 'warmgen_queue_depth',
-    help: 'Messages waiting in the job queue (not leased, not dead), read at scrape time.',
+    help: 'Messages waiting in the job queue (not leased, not dead), read at scrape time; absent when the queue cannot count them.',
     registers,
     async collect() {
+      // reset() on a gauge without labels exports 0, which reads as an empty queue;
+      // removing the unlabelled series leaves the metric without a sample instead.
       try {
-        this.set(await queue.depth());
+        const depth = await queue.depth();
+        if (Number.isFinite(depth)) {
+          this.set(depth);
+        } else {
+          // NaN: the queue cannot count its backlog (Pub/Sub without a monitoring reader).
+          this.remove({});
+        }
       } catch (error) {
-        this.reset();
+        this.remove({});
         log.warn({ err: error }, 'metrics: reading queue depth failed');
       }
     },
