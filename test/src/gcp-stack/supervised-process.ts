@@ -26,8 +26,11 @@ export interface SupervisedProcess {
   readonly pid: number;
   /** Every line written to stdout and stderr so far (the last `keepLines`). */
   lines(): readonly string[];
-  /** Resolves with the first line (seen so far or later) matching; rejects if it exits first. */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /**
+   * Resolves with the first line matching, among those seen so far (unless `onlyNew`) and
+   * those to come; rejects if the process exits first or after `timeoutMs`.
+   */
+  waitForLine(pattern: RegExp, timeoutMs: number, options?: { onlyNew?: boolean }): Promise<string>;
   /** Resolves when the leader has exited and its output has been read. */
   readonly exited: Promise<ExitStatus>;
   readonly hasExited: boolean;
@@ -98,8 +101,12 @@ export function startProcess(spec: ProcessSpec): SupervisedProcess {
     });
   });
 
-  const waitForLine = (pattern: RegExp, timeoutMs: number): Promise<string> => {
-    const seen = lines.find((line) => pattern.test(line));
+  const waitForLine = (
+    pattern: RegExp,
+    timeoutMs: number,
+    options: { onlyNew?: boolean } = {},
+  ): Promise<string> => {
+    const seen = options.onlyNew ? undefined : lines.find((line) => pattern.test(line));
     if (seen !== undefined) {
       return Promise.resolve(seen);
     }
