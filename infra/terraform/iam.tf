@@ -81,20 +81,6 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_acks_jobs" {
   member       = "serviceAccount:${local.pubsub_service_agent}"
 }
 
-resource "google_pubsub_topic_iam_member" "pubsub_agent_publishes_webhook_dead_letters" {
-  project = var.project_id
-  topic   = google_pubsub_topic.webhook_deliveries_dead_letter.name
-  role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${local.pubsub_service_agent}"
-}
-
-resource "google_pubsub_subscription_iam_member" "pubsub_agent_acks_webhook_deliveries" {
-  project      = var.project_id
-  subscription = google_pubsub_subscription.webhook_deliveries.name
-  role         = "roles/pubsub.subscriber"
-  member       = "serviceAccount:${local.pubsub_service_agent}"
-}
-
 # --- Public access to the API (off by default) ------------------------------------------
 resource "google_cloud_run_v2_service_iam_member" "api_public" {
   count    = var.api_allow_unauthenticated ? 1 : 0

@@ -1,12 +1,14 @@
-# Two queues, each a topic with a pull subscription plus a dead-letter topic with its own
-# subscription. Messages that fail max_delivery_attempts times move to the dead-letter topic
-# (the Pub/Sub service agent needs the grants in iam.tf for that); a worker drains the
-# jobs' dead letters and marks those jobs failed.
+# The job queue is a topic with a pull subscription plus a dead-letter topic with its own
+# subscription: jobs that fail max_delivery_attempts times move to the dead-letter topic
+# (the Pub/Sub service agent needs the grants in iam.tf for that), and a worker drains the
+# dead letters and marks those jobs failed.
 #
-# Retry policy: a nacked message (a job released at shutdown, or after a retryable error)
-# comes back after an exponential backoff from retry_minimum_backoff_seconds (small, so a
-# released job is picked up almost at once) to retry_maximum_backoff_seconds (so a failing
-# dependency does not make workers spin).
+# Retry policy (jobs): a nacked message (a job released at shutdown, or after a retryable
+# error) comes back after an exponential backoff from retry_minimum_backoff_seconds (small,
+# so a released job is picked up almost at once) to retry_maximum_backoff_seconds (so a
+# failing dependency does not make workers spin).
+#
+# The webhook delivery queue is a topic with one subscription and nothing else; see there.
 
 locals {
   message_retention = "${var.message_retention_days * 86400}s"
@@ -72,56 +74,33 @@ resource "google_pubsub_subscription" "jobs_dead_letter" {
   }
 }
 
-# --- Webhook deliveries: one message per callback to send ------------------------------
+# --- Webhook deliveries: one message per event to deliver --------------------------------
 resource "google_pubsub_topic" "webhook_deliveries" {
   project    = var.project_id
   name       = "${var.name_prefix}-webhooks"
   depends_on = [google_project_service.apis]
 }
 
-resource "google_pubsub_topic" "webhook_deliveries_dead_letter" {
-  project    = var.project_id
-  name       = "${var.name_prefix}-webhooks-dead-letter"
-  depends_on = [google_project_service.apis]
-}
-
+# The settings PubSubWebhookDeliveryQueue.ensureTopology uses (shared/src/adapters/pubsub).
+# The event store, not Pub/Sub, decides when an event's delivery is over (its retry
+# schedule, about 3 days by default); the message only carries the event id. A worker
+# postpones a message whose event is not due by setting its ack deadline (at most 600 s),
+# so a waiting event comes back every 10 minutes and each return counts as a delivery
+# attempt. Hence:
+# - no dead_letter_policy: it would dead-letter events that are merely waiting;
+# - no retry_policy: its backoff is triggered by every expired deadline and would add up
+#   to maximum_backoff to each postponement, delaying attempts past their schedule (a
+#   worker that fails on a message lets its lease run out, so there is no hot loop);
+# - 7 days' retention, Pub/Sub's maximum, independent of message_retention_days, so a
+#   message outlives its event's schedule.
 resource "google_pubsub_subscription" "webhook_deliveries" {
   project = var.project_id
   name    = "${var.name_prefix}-webhooks-delivery"
   topic   = google_pubsub_topic.webhook_deliveries.id
 
-  # A delivery waits for the receiver (15-30 s timeouts are usual).
+  # Workers set each message's deadline to their lease (a delivery waits for the receiver).
   ack_deadline_seconds       = 60
-  message_retention_duration = local.message_retention
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.webhook_deliveries_dead_letter.id
-    max_delivery_attempts = var.webhook_max_attempts
-  }
-
-  # Receivers that are down are retried with backoff up to Pub/Sub's 10-minute maximum.
-  retry_policy {
-    minimum_backoff = "5s"
-    maximum_backoff = "600s"
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-}
-
-resource "google_pubsub_subscription" "webhook_deliveries_dead_letter" {
-  project = var.project_id
-  name    = "${var.name_prefix}-webhooks-dead-letter"
-  topic   = google_pubsub_topic.webhook_deliveries_dead_letter.id
-
-  ack_deadline_seconds       = 60
-  message_retention_duration = local.message_retention
-
-  retry_policy {
-    minimum_backoff = local.retry_minimum
-    maximum_backoff = local.retry_maximum
-  }
+  message_retention_duration = "604800s"
 
   expiration_policy {
     ttl = ""

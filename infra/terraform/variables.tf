@@ -133,7 +133,7 @@ variable "retry_maximum_backoff_seconds" {
 }
 
 variable "message_retention_days" {
-  description = "How long Pub/Sub keeps unacknowledged messages (jobs waiting for a worker, dead letters waiting to be recorded). 1-7 days on a subscription."
+  description = "How long Pub/Sub keeps unacknowledged messages (jobs waiting for a worker, dead letters waiting to be recorded). 1-7 days on a subscription. The webhook delivery subscription always keeps 7 days."
   type        = number
   default     = 7
 }
@@ -260,15 +260,4 @@ variable "worker_job_schedule_time_zone" {
   description = "Time zone of worker_job_schedule."
   type        = string
   default     = "Etc/UTC"
-}
-
-variable "webhook_max_attempts" {
-  description = "Deliveries of one webhook callback before it is dead-lettered (5-100)."
-  type        = number
-  default     = 10
-
-  validation {
-    condition     = var.webhook_max_attempts >= 5 && var.webhook_max_attempts <= 100
-    error_message = "webhook_max_attempts must be 5-100 (Pub/Sub's dead-letter range)."
-  }
 }

@@ -1,13 +1,28 @@
-import { block, resourcesOfType, type TerraformConfig } from '../terraform/terraform-config.ts';
+import {
+  block,
+  type HclBody,
+  isBody,
+  resourcesOfType,
+  type TerraformConfig,
+} from '../terraform/terraform-config.ts';
 import { principalOf } from './check-iam-roles.ts';
 import type { Problem } from './problem.ts';
 
+/** Pub/Sub's longest message retention on a subscription. */
+const sevenDays = '604800s';
+
 /**
- * Pub/Sub subscriptions against what the queue adapter relies on:
- * - every subscription has a retry policy, an explicit ack deadline, and never expires;
- * - every subscription of a work topic has a dead-letter policy naming another topic of
- *   this configuration, with max_delivery_attempts; subscriptions of dead-letter topics have
- *   none (dead letters of dead letters would loop);
+ * Pub/Sub subscriptions against what the queue adapters rely on:
+ * - every subscription has an explicit ack deadline and never expires;
+ * - the webhook delivery subscription (the one the services' WEBHOOK_PUBSUB_SUBSCRIPTION
+ *   names) has no dead-letter policy, no retry policy and 7 days' retention: its worker
+ *   postpones a waiting event by setting the message's ack deadline (at most 600 s), every
+ *   return counts as a delivery attempt and triggers the retry backoff, and the event
+ *   store, not Pub/Sub, decides when delivery is over (PubSubWebhookDeliveryQueue);
+ * - every other subscription has a retry policy; every subscription of a work topic (the
+ *   jobs) has a dead-letter policy naming another topic of this configuration, with
+ *   max_delivery_attempts; subscriptions of dead-letter topics have none (dead letters of
+ *   dead letters would loop);
  * - every dead-letter topic has a subscription (Pub/Sub drops messages published to a topic
  *   nobody subscribes to), and the Pub/Sub service agent may publish to it and acknowledge
  *   on the source subscription (or nothing is ever forwarded).
@@ -32,6 +47,13 @@ export function checkSubscriptions(config: TerraformConfig): Problem[] {
     }),
   );
   const agentGrants = pubsubAgentGrants(config);
+  const webhookSubscriptions = subscriptionsNamedBy(config, 'WEBHOOK_PUBSUB_SUBSCRIPTION');
+  for (const jobs of subscriptionsNamedBy(config, 'PUBSUB_SUBSCRIPTION')) {
+    if (webhookSubscriptions.has(jobs)) {
+      report(jobs, 'is both the job subscription and the webhook delivery subscription');
+      webhookSubscriptions.delete(jobs);
+    }
+  }
 
   for (const subscription of subscriptions) {
     const { address, body } = subscription;
@@ -41,12 +63,6 @@ export function checkSubscriptions(config: TerraformConfig): Problem[] {
         address,
         `topic ${String(body.topic)} is not a google_pubsub_topic of this configuration`,
       );
-    }
-    const retry = block(body, 'retry_policy');
-    if (retry === undefined) {
-      report(address, 'has no retry_policy (a nacked message would come back at once, forever)');
-    } else if (retry.minimum_backoff === undefined || retry.maximum_backoff === undefined) {
-      report(address, 'retry_policy must set minimum_backoff and maximum_backoff');
     }
     if (body.ack_deadline_seconds === undefined) {
       report(
@@ -59,6 +75,17 @@ export function checkSubscriptions(config: TerraformConfig): Problem[] {
         address,
         'needs expiration_policy { ttl = "" }: otherwise it is deleted after 31 idle days',
       );
+    }
+    if (webhookSubscriptions.has(address)) {
+      checkWebhookDeliverySubscription(body, (message) => report(address, message));
+      continue;
+    }
+
+    const retry = block(body, 'retry_policy');
+    if (retry === undefined) {
+      report(address, 'has no retry_policy (a nacked message would come back at once, forever)');
+    } else if (retry.minimum_backoff === undefined || retry.maximum_backoff === undefined) {
+      report(address, 'retry_policy must set minimum_backoff and maximum_backoff');
     }
 
     const deadLetter = block(body, 'dead_letter_policy');
@@ -115,6 +142,39 @@ export function checkSubscriptions(config: TerraformConfig): Problem[] {
     }
   }
   return problems;
+}
+
+/** The documented exception: see the comment on checkSubscriptions. */
+function checkWebhookDeliverySubscription(body: HclBody, report: (message: string) => void) {
+  if (block(body, 'dead_letter_policy') !== undefined) {
+    report(
+      'is the webhook delivery subscription and must have no dead_letter_policy: every postponement of a waiting event counts as a delivery attempt, so events would be dead-lettered while the event store still schedules them',
+    );
+  }
+  if (block(body, 'retry_policy') !== undefined) {
+    report(
+      "is the webhook delivery subscription and must have no retry_policy: its backoff follows every expired ack deadline and would delay attempts past the event store's schedule",
+    );
+  }
+  if (body.message_retention_duration !== sevenDays) {
+    report(
+      `is the webhook delivery subscription and must keep messages 7 days (message_retention_duration = "${sevenDays}", not ${String(body.message_retention_duration)}): a message must outlive its event's retry schedule`,
+    );
+  }
+}
+
+/** Subscriptions some `locals` map names under `envName` (the services' environment). */
+function subscriptionsNamedBy(config: TerraformConfig, envName: string): Set<string> {
+  const named = new Set<string>();
+  for (const value of Object.values(config.locals)) {
+    if (isBody(value)) {
+      const address = referencedAddress(value[envName], 'google_pubsub_subscription');
+      if (address !== undefined) {
+        named.add(address);
+      }
+    }
+  }
+  return named;
 }
 
 /** `${google_pubsub_topic.jobs.id}` (or .name) -> google_pubsub_topic.jobs. */
