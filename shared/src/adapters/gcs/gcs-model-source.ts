@@ -5,7 +5,10 @@ export interface GcsModelSourceOptions {
   bucket: string;
   /** Folder inside the bucket, without leading or trailing slashes ("" for the bucket root). */
   prefix: string;
-  /** A client to use; otherwise one is built from apiEndpoint and projectId. */
+  /**
+   * A client to use; otherwise one is built from apiEndpoint and projectId, with the
+   * client's own retries off (the hydrator owns retries).
+   */
   storage?: Storage;
   /** e.g. the URL of a test server; default the real service. */
   apiEndpoint?: string;
@@ -33,6 +36,11 @@ export class GcsModelSource implements ModelSource {
       new Storage({
         ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
         ...(options.projectId ? { projectId: options.projectId } : {}),
+        // The hydrator retries every list and read itself (backoff, resets, stalls). The
+        // client's own retry of a read stream crashes the process: on a 5xx its transport
+        // (teeny-request) pipes into the stream it just destroyed and throws
+        // ERR_STREAM_UNABLE_TO_PIPE from an event handler, out of anyone's reach.
+        retryOptions: { autoRetry: false },
       });
   }
 
