@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { SourceFile } from './checks/check-firestore-queries.ts';
 import type { RepoFiles } from './checks/check-images.ts';
+import { queryFolders } from './checks/firestore-queries.ts';
 import type { Workspace } from './docker/source-imports.ts';
 import { loadTerraformFolder } from './terraform/parse-terraform.ts';
 import type { TerraformConfig } from './terraform/terraform-config.ts';
@@ -22,6 +24,8 @@ export interface RepoInputs {
   readonly repo: RepoFiles;
   /** The parsed index file, or undefined when it does not exist. */
   readonly firestoreIndexes: unknown;
+  /** The source files whose Firestore queries the index check reads (tests excluded). */
+  readonly firestoreQuerySources: readonly SourceFile[];
 }
 
 /** Reads everything the offline checks look at from a checkout. */
@@ -57,6 +61,11 @@ export function readRepoInputs(repo: RepoFiles, terraform: TerraformConfig): Rep
     firestoreIndexes: repo.exists(infraPaths.firestoreIndexes)
       ? JSON.parse(repo.read(infraPaths.firestoreIndexes))
       : undefined,
+    firestoreQuerySources: queryFolders
+      .flatMap((folder) => repo.list(folder))
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      .sort()
+      .map((file) => ({ file, text: repo.read(file) })),
   };
 }
 
@@ -65,5 +74,11 @@ export function repoFiles(root: string): RepoFiles {
     exists: (path) => existsSync(join(root, path)),
     isDirectory: (path) => existsSync(join(root, path)) && statSync(join(root, path)).isDirectory(),
     read: (path) => readFileSync(join(root, path), 'utf8'),
+    list: (folder) =>
+      existsSync(join(root, folder))
+        ? readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+            .filter((name) => statSync(join(root, folder, name)).isFile())
+            .map((name) => posix.join(folder, name))
+        : [],
   };
 }

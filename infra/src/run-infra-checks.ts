@@ -1,5 +1,6 @@
 import type { Config } from '@warmgen/shared/config/load-config.ts';
 import { checkFirestoreIndexes } from './checks/check-firestore-indexes.ts';
+import { checkFirestoreQueries } from './checks/check-firestore-queries.ts';
 import { checkIamRoles } from './checks/check-iam-roles.ts';
 import { checkImages } from './checks/check-images.ts';
 import { checkServiceEnv } from './checks/check-service-env.ts';
@@ -7,6 +8,7 @@ import { checkSubscriptions } from './checks/check-subscriptions.ts';
 import { checkVariables } from './checks/check-variables.ts';
 import { readWorkloads, type Workload } from './checks/cloud-run-workloads.ts';
 import { knownVariables, type LoadConfig } from './checks/config-reads.ts';
+import { firestoreQueries } from './checks/firestore-queries.ts';
 import { iamAllowlist } from './checks/iam-allowlist.ts';
 import type { Problem } from './checks/problem.ts';
 import { readCloudBuild } from './docker/cloudbuild-images.ts';
@@ -126,6 +128,14 @@ export function runInfraChecks(inputs: RepoInputs, load: LoadConfig<Config>): Pr
     variables: variableValues(inputs.terraform, checkedPlans[0]),
   };
   addOnce(checkFirestoreIndexes(defaults, inputs.firestoreIndexes, infraPaths.firestoreIndexes));
+  addOnce(
+    checkFirestoreQueries({
+      queries: firestoreQueries,
+      sources: inputs.firestoreQuerySources,
+      indexFile: inputs.firestoreIndexes,
+      indexFileName: infraPaths.firestoreIndexes,
+    }),
+  );
   return problems;
 }
 

@@ -1,6 +1,7 @@
-# The job store. Composite indexes and TTL policies mirror infra/firestore-indexes.json,
-# the store adapter's own list (shared/src/adapters/firestore); the offline check
-# infra/src/checks/check-firestore-indexes.ts fails when the two differ.
+# The job store and the webhook events. Composite indexes and TTL policies mirror
+# infra/firestore-indexes.json, the store adapters' own list (shared/src/adapters/firestore);
+# the offline check infra/src/checks/check-firestore-indexes.ts fails when the two differ,
+# and check-firestore-queries.ts derives the composite indexes from the queries.
 resource "google_firestore_database" "this" {
   project     = var.project_id
   name        = var.firestore_database
@@ -18,6 +19,7 @@ locals {
   jobs_collection             = "${var.firestore_collection_prefix}jobs"
   batches_collection          = "${var.firestore_collection_prefix}batches"
   idempotency_keys_collection = "${var.firestore_collection_prefix}idempotency_keys"
+  webhook_events_collection   = "${var.firestore_collection_prefix}webhook_events"
 }
 
 # --- Composite indexes ------------------------------------------------------------------
@@ -77,6 +79,57 @@ resource "google_firestore_index" "jobs_unpublished" {
   }
 }
 
+# A batch's last finish time, for its batch.completed event (the webhook event store).
+resource "google_firestore_index" "jobs_by_batch_and_finish" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.jobs_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "batchId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "finishedAtMs"
+    order      = "DESCENDING"
+  }
+}
+
+# Events still in the outbox, oldest first (the webhook dispatcher).
+resource "google_firestore_index" "webhook_events_undispatched" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.webhook_events_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "dispatchedAtMs"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "createdAtMs"
+    order      = "ASCENDING"
+  }
+}
+
+# Pending events whose next attempt is long overdue (the webhook sweeper republishes them).
+resource "google_firestore_index" "webhook_events_stale" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.webhook_events_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "nextAttemptAtMs"
+    order      = "ASCENDING"
+  }
+}
+
 # --- TTL policies: Firestore deletes a document some time after its expireAt -----------
 # (typically within a day). expireAt itself is not indexed: a timestamp that only grows
 # would make index writes hot-spot.
@@ -105,6 +158,16 @@ resource "google_firestore_field" "idempotency_keys_expire_at" {
   project    = var.project_id
   database   = google_firestore_database.this.name
   collection = local.idempotency_keys_collection
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+}
+
+resource "google_firestore_field" "webhook_events_expire_at" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.webhook_events_collection
   field      = "expireAt"
 
   ttl_config {}
@@ -164,6 +227,24 @@ resource "google_firestore_field" "batches_webhook" {
   database   = google_firestore_database.this.name
   collection = local.batches_collection
   field      = "webhook"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "webhook_events_payload" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.webhook_events_collection
+  field      = "payload"
+
+  index_config {}
+}
+
+resource "google_firestore_field" "webhook_events_attempts" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.webhook_events_collection
+  field      = "attempts"
 
   index_config {}
 }

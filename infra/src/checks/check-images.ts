@@ -21,6 +21,8 @@ export interface RepoFiles {
   exists(path: string): boolean;
   isDirectory(path: string): boolean;
   read(path: string): string;
+  /** The files under a folder, recursively, as repository-relative paths (none if absent). */
+  list(folder: string): string[];
 }
 
 export interface ImageCheckInputs {

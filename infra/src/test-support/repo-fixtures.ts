@@ -58,6 +58,12 @@ export function editedRepo(
     exists: (path) => path in added || real.exists(path),
     isDirectory: (path) => !(path in added) && real.isDirectory(path),
     read: (path) => added[path] ?? applyEdits(path, real.read(path), edits),
+    list: (folder) => [
+      ...new Set([
+        ...real.list(folder),
+        ...Object.keys(added).filter((path) => path.startsWith(`${folder}/`)),
+      ]),
+    ],
   };
 }
 
