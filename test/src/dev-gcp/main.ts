@@ -148,7 +148,8 @@ async function start(options: DevGcpArgs): Promise<void> {
   };
   const secrets = newStackSecrets();
   const port = options.port === 0 ? await freePort() : options.port;
-  const env = stackEnv(endpoints, secrets, modelCacheDir);
+  // Webhooks to a receiver on this machine, as npm start allows (deployments stay strict).
+  const env = stackEnv(endpoints, secrets, modelCacheDir, { WEBHOOK_ALLOW_HOSTS: 'loopback' });
   const node = (name: string, main: string, extra: Record<string, string>) =>
     watch(
       startProcess({
@@ -179,6 +180,7 @@ warmgen is running on its Google Cloud adapters (BACKEND=gcp), locally:
   workers      ${options.workers}, hydrated from ${modelUri} on the GCS test server ${gcs.address}
   Pub/Sub      emulator on ${pubsub.address}    Firestore  emulator on ${firestore.address}
   project      ${projectId}
+  webhooks     signed with ${secrets.webhookSecret} (loopback receivers allowed)
 
 Try it:
   curl -s ${url}/v1/generations ${auth} -H 'Content-Type: application/json' \\
