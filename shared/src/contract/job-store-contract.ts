@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { newBatchId } from '../domain/ids.ts';
-import type { StatusCounts } from '../domain/job.ts';
+import type { JobResult, StatusCounts } from '../domain/job.ts';
 import type { JobStore } from '../ports/job-store.ts';
 import { batchFixture, newJobFixture, resultFixture, t0Ms } from './job-fixtures.ts';
 import { describePublishMarkContract } from './job-store-publish-contract.ts';
@@ -205,6 +205,26 @@ export function describeJobStoreContract(
         const canceled = await store().getJob(job!.id);
         assert.equal(canceled?.status, 'canceled');
         assert.equal(canceled?.finishedAtMs, t0Ms + 2);
+        assert.equal(canceled?.result, null);
+      });
+
+      it('keeps the partial result a worker hands to markCanceled', async () => {
+        const [job] = await store().createJobs([newJobFixture()]);
+        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
+        await store().requestCancel(job!.id, t0Ms + 1);
+        const partial: JobResult = {
+          ...resultFixture,
+          text: ' so far',
+          completionTokens: 2,
+          finishReason: 'canceled',
+        };
+        assert.equal(await store().markCanceled(job!.id, 'w2', t0Ms + 2, partial), false);
+        assert.equal((await store().getJob(job!.id))?.result, null);
+        assert.equal(await store().markCanceled(job!.id, 'w1', t0Ms + 2, partial), true);
+        const canceled = await store().getJob(job!.id);
+        assert.equal(canceled?.status, 'canceled');
+        assert.equal(canceled?.leaseOwner, null);
+        assert.deepEqual(canceled?.result, partial);
       });
 
       it('leaves a finished job as it is', async () => {

@@ -37,8 +37,11 @@ export interface JobStore {
    * becomes canceled when its worker notices. Returns the job after the change, or null.
    */
   requestCancel(id: string, nowMs: number): Promise<Job | null>;
-  /** running (held by workerId) -> canceled, after the worker stopped the row. */
-  markCanceled(id: string, workerId: string, nowMs: number): Promise<boolean>;
+  /**
+   * running (held by workerId) -> canceled, after the worker stopped the row. With result,
+   * the row's output so far (finishReason 'canceled') is kept as the job's result.
+   */
+  markCanceled(id: string, workerId: string, nowMs: number, result?: JobResult): Promise<boolean>;
 
   /** Jobs of a batch ordered by customId, a page at a time (cursor = last customId). */
   listBatchJobs(batchId: string, afterCustomId: string | null, limit: number): Promise<Job[]>;

@@ -154,8 +154,13 @@ export class FirestoreJobStore implements JobStore {
     return (await this.#update(id, transitions.requestCancel(nowMs, this.#retentionMs))).job;
   }
 
-  async markCanceled(id: string, workerId: string, nowMs: number): Promise<boolean> {
-    const decide = transitions.markCanceled(workerId, nowMs, this.#retentionMs);
+  async markCanceled(
+    id: string,
+    workerId: string,
+    nowMs: number,
+    result?: JobResult,
+  ): Promise<boolean> {
+    const decide = transitions.markCanceled(workerId, nowMs, this.#retentionMs, result);
     return (await this.#update(id, decide)).changed;
   }
 

@@ -83,7 +83,10 @@ export const requestCancel =
     return null;
   };
 
+/** With result, the stopped row's output so far is kept. */
 export const markCanceled =
-  (workerId: string, nowMs: number, retentionMs: number): Decide =>
+  (workerId: string, nowMs: number, retentionMs: number, result?: JobResult): Decide =>
   (job) =>
-    held(job, workerId) ? { status: 'canceled', ...finish(nowMs, retentionMs) } : null;
+    held(job, workerId)
+      ? { status: 'canceled', result: result ?? null, ...finish(nowMs, retentionMs) }
+      : null;

@@ -105,8 +105,16 @@ export class SqliteJobStore implements JobStore {
     return row === undefined ? null : rowToJob(row);
   }
 
-  async markCanceled(id: string, workerId: string, nowMs: number): Promise<boolean> {
-    return changed(this.#sql.markCanceled.run({ id, worker: workerId, now: nowMs }));
+  async markCanceled(
+    id: string,
+    workerId: string,
+    nowMs: number,
+    result?: JobResult,
+  ): Promise<boolean> {
+    const stored = result === undefined ? null : toJson(result);
+    return changed(
+      this.#sql.markCanceled.run({ id, worker: workerId, now: nowMs, result: stored }),
+    );
   }
 
   async listBatchJobs(
@@ -240,7 +248,7 @@ function prepareStatements(db: DatabaseSync) {
        RETURNING ${jobColumns}`,
     ),
     markCanceled: prepare(
-      `UPDATE jobs SET status = 'canceled', finished_at_ms = $now, ${endLease}
+      `UPDATE jobs SET status = 'canceled', result = $result, finished_at_ms = $now, ${endLease}
        WHERE id = $id AND ${held}`,
     ),
     listBatchFirstPage: prepare(
