@@ -54,6 +54,12 @@ describe('cancel on the real process', () => {
     assert.equal(canceled.status, 'canceled');
     assert.equal(canceled.cancel_requested, true);
     assert.ok(canceled.finished_at !== null);
+    // The text generated before the cancel is kept as the job's result.
+    assert.ok(canceled.result, 'a canceled running job keeps its text so far');
+    assert.equal(canceled.result.finish_reason, 'canceled');
+    assert.ok(canceled.result.text.length > 0);
+    const generated = canceled.result.usage.completion_tokens;
+    assert.ok(generated > 0 && generated < longParams.max_new_tokens, String(generated));
     assert.ok(
       stoppedAfterMs < Math.max(3_000, fullRunMs / 2),
       `canceled ${stoppedAfterMs} ms after the request; a full run takes ~${Math.round(fullRunMs)} ms`,

@@ -10,6 +10,14 @@ export interface GenerationRequest {
   params: GenerationParams;
   /** Aborting stops this row at its next decode step (finishReason "canceled"). */
   signal?: AbortSignal;
+  /**
+   * Called once, as soon as this row finishes (the rest of the batch may still be
+   * decoding), with the same output object generate() later returns for it. Lets a caller
+   * record a short row without waiting for the slowest one. It may have fired for some rows
+   * when generate() later throws. Must not throw (a throw is swallowed: it must not break
+   * the neighbours' decode).
+   */
+  onDone?: (output: GenerationOutput) => void;
 }
 
 export interface GenerationOutput {
@@ -18,7 +26,7 @@ export interface GenerationOutput {
   completionTokens: number;
   finishReason: FinishReason;
   timings: {
-    /** Wall time of the whole batched call this row was part of. */
+    /** This row's own wall time: from the start of the generate() call until it finished. */
     generateMs: number;
     /** Time to the first new token for this row (prefill of the batch). */
     firstTokenMs: number;

@@ -26,6 +26,7 @@ export class GenerationRow {
   readonly promptIds: readonly number[];
   private readonly params: GenerationParams;
   private readonly signal: AbortSignal | undefined;
+  private readonly onDone: ((output: GenerationOutput) => void) | undefined;
   private readonly context: RowContext;
   private readonly sampling: SamplingSettings;
   private readonly random: () => number;
@@ -38,13 +39,14 @@ export class GenerationRow {
   private reason: FinishReason | null = null;
   private text = '';
   private firstTokenAtMs: number | null = null;
-  private finishedAtMs = 0;
+  private result: GenerationOutput | null = null;
 
   constructor(index: number, request: GenerationRequest, promptIds: number[], context: RowContext) {
     this.index = index;
     this.promptIds = promptIds;
     this.params = request.params;
     this.signal = request.signal;
+    this.onDone = request.onDone;
     this.context = context;
     this.sampling = {
       temperature: request.params.temperature,
@@ -103,30 +105,40 @@ export class GenerationRow {
     }
   }
 
+  /** Ends the row once (later calls are ignored) and hands its output to onDone. */
   private finish(reason: FinishReason, nowMs: number): void {
+    if (this.reason !== null) {
+      return;
+    }
     this.reason = reason;
-    this.finishedAtMs = nowMs;
     if (reason !== 'stop' && this.completion.length > 0) {
       this.text = this.context.codec.decode(this.completion);
     }
-  }
-
-  output(finishedCallAtMs: number): GenerationOutput {
-    if (this.reason === null) {
-      throw new Error(`row ${this.index} has not finished`);
-    }
     const { startedAtMs } = this.context;
-    const rowSeconds = (this.finishedAtMs - startedAtMs) / 1000;
-    return {
+    const rowSeconds = (nowMs - startedAtMs) / 1000;
+    this.result = {
       text: this.text,
       promptTokens: this.promptIds.length,
       completionTokens: this.completionTokens,
-      finishReason: this.reason,
+      finishReason: reason,
       timings: {
-        generateMs: finishedCallAtMs - startedAtMs,
-        firstTokenMs: (this.firstTokenAtMs ?? this.finishedAtMs) - startedAtMs,
+        generateMs: nowMs - startedAtMs,
+        firstTokenMs: (this.firstTokenAtMs ?? nowMs) - startedAtMs,
         tokensPerSecond: rowSeconds > 0 ? this.completionTokens / rowSeconds : 0,
       },
     };
+    try {
+      this.onDone?.(this.result);
+    } catch {
+      // The caller's bookkeeping must not break the decode of the neighbours.
+    }
+  }
+
+  /** The finished row's output: the object onDone received. */
+  output(): GenerationOutput {
+    if (this.result === null) {
+      throw new Error(`row ${this.index} has not finished`);
+    }
+    return this.result;
   }
 }

@@ -4,7 +4,7 @@ import {
   defaultGenerationParams,
   type GenerationParams,
 } from '@warmgen/shared/domain/generation-params.ts';
-import type { GenerationRequest } from './generation-engine.ts';
+import type { GenerationOutput, GenerationRequest } from './generation-engine.ts';
 import { GenerationRequestError } from './generation-request-error.ts';
 import { Gpt2GenerationEngine } from './gpt2-generation-engine.ts';
 import {
@@ -76,6 +76,63 @@ describe('Gpt2GenerationEngine decode loop (fake graph)', () => {
     // step feeds token 19 after 2 prompt tokens and 18 cached ones.
     const last = forward.calls.at(-1)!;
     assert.equal(last.totalColumns, 2 + 19);
+  });
+
+  it('hands each row its output as soon as it finishes, before the slowest row ends', async () => {
+    const { engine, forward } = fakeEngine({ ignoreEos: true });
+    const passesAtDone: number[] = [];
+    const received: GenerationOutput[] = [];
+    const requests = prompts.map((request, index) => ({
+      ...request,
+      onDone: (output: GenerationOutput) => {
+        passesAtDone[index] = forward.calls.length;
+        received[index] = output;
+      },
+    }));
+    const outputs = await engine.generate(requests);
+    // Forward passes so far when each row finished: prefill plus one step per further token.
+    assert.deepEqual(passesAtDone, [12, 5, 9, 20]);
+    assert.equal(forward.calls.length, 20);
+    // The same objects generate() returns, each with its own elapsed time.
+    for (const [index, output] of outputs.entries()) {
+      assert.equal(received[index], output);
+    }
+    assert.ok(outputs[1]!.timings.generateMs <= outputs[3]!.timings.generateMs);
+  });
+
+  it('hands an aborted row its partial output at once, while its neighbour goes on', async () => {
+    const { engine, forward } = fakeEngine({ ignoreEos: true });
+    const controller = new AbortController();
+    let passesAtDone = 0;
+    const received: GenerationOutput[] = [];
+    const long: GenerationRequest = {
+      prompt: '3',
+      params: greedy({ max_new_tokens: 30 }),
+      signal: controller.signal,
+      onDone: (output) => {
+        received.push(output);
+        passesAtDone = forward.calls.length;
+      },
+    };
+    const neighbour: GenerationRequest = { prompt: '88', params: greedy({ max_new_tokens: 20 }) };
+    // The abort lands while the third pass computes: that pass's token is not taken.
+    const run = forward.run;
+    forward.run = async (feeds) => {
+      const result = await run(feeds);
+      if (forward.calls.length === 3) {
+        controller.abort();
+      }
+      return result;
+    };
+    const [canceled, finished] = await engine.generate([long, neighbour]);
+    assert.equal(received.length, 1);
+    assert.equal(received[0], canceled);
+    assert.equal(canceled!.finishReason, 'canceled');
+    assert.equal(canceled!.completionTokens, 2);
+    assert.equal(canceled!.text.length, 2);
+    assert.equal(passesAtDone, 3);
+    assert.equal(finished!.completionTokens, 20);
+    assert.equal(forward.calls.length, 20);
   });
 
   it('ends a row at EOS without the EOS in its text; ignoreEos keeps going', async () => {

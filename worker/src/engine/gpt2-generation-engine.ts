@@ -101,8 +101,7 @@ export class Gpt2GenerationEngine implements GenerationEngine {
       kvBytesPerRowColumn: layout.pastNames.length * layout.nHead * layout.headDim * 4,
     };
     await decodeBatch(this.parts.forward, rows, this.sampler, settings);
-    const finishedAtMs = performance.now();
-    return rows.map((row) => row.output(finishedAtMs));
+    return rows.map((row) => row.output());
   }
 
   async dispose(): Promise<void> {

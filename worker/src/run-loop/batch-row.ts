@@ -27,6 +27,11 @@ export interface BatchRow {
    * release), so a row is settled once even when both race.
    */
   settled: boolean;
+  /**
+   * Resolves when the engine has handed back this row's output (its onDone), or when the
+   * generate() call holding it ended without doing so. Never rejects.
+   */
+  readonly generated: PromiseWithResolvers<void>;
 }
 
 export function createBatchRow(job: Job, message: QueueMessage, claimedAtMs: number): BatchRow {
@@ -37,6 +42,7 @@ export function createBatchRow(job: Job, message: QueueMessage, claimedAtMs: num
     controller: new AbortController(),
     abortReason: null,
     settled: false,
+    generated: Promise.withResolvers<void>(),
   };
 }
 

@@ -23,21 +23,39 @@ type RowOutcome =
 
 /**
  * Runs one generate() for the rows, keeping their leases alive and watching for cancels
- * meanwhile, then settles each row from its own outcome. Rows aborted for a cancel or a
- * lost lease were settled by the watchers already; the rest are settled after the timers
- * stop, so no lease is renewed for a job already released or finished.
+ * meanwhile, and settles each row from its own outcome. A row the engine hands back early
+ * (its onDone) is settled at once when its fate is an ack: finished (completed, so a short
+ * job does not wait for the slowest row of its batch) or stopped for a cancel (canceled
+ * with its text so far). Rows that lost their lease were settled by the watchers already;
+ * the rest (releases, failures) are settled after the timers stop, so no lease is renewed
+ * for a job already released. A row is settled once: the later generate() return finds
+ * it settled and leaves it.
  */
 export function startBatch(ctx: RunLoopContext, rows: readonly BatchRow[]): RunningBatch {
+  /** Settlements started from the engine's per-row callback; awaited before `done`. */
+  const early: Promise<void>[] = [];
+  const onRowDone = (row: BatchRow, output: GenerationOutput): void => {
+    row.generated.resolve();
+    early.push(
+      settleEarly(ctx, row, output).catch((error: unknown) => {
+        ctx.logger.error({ jobId: row.job.id, err: error }, 'settling a finished row failed');
+      }),
+    );
+  };
   const run = async (): Promise<void> => {
     ctx.metrics.inFlight(rows.length);
     const leaseKeeper = startLeaseKeeper(ctx, rows);
     const cancelWatcher = startCancelWatcher(ctx, rows);
     let outcomes: RowOutcome[];
     try {
-      outcomes = await generateRows(ctx, rows);
+      outcomes = await generateRows(ctx, rows, onRowDone);
     } finally {
+      for (const row of rows) {
+        row.generated.resolve();
+      }
       await Promise.all([leaseKeeper.stop(), cancelWatcher.stop()]);
     }
+    await Promise.all(early);
     await Promise.all(outcomes.map((outcome) => settleOutcome(ctx, outcome)));
   };
   const done = run()
@@ -59,8 +77,15 @@ export function startBatch(ctx: RunLoopContext, rows: readonly BatchRow[]): Runn
   };
 }
 
-function toRequest(row: BatchRow): GenerationRequest {
-  return { prompt: row.job.prompt, params: row.job.params, signal: row.controller.signal };
+type OnRowDone = (row: BatchRow, output: GenerationOutput) => void;
+
+function toRequest(row: BatchRow, onRowDone: OnRowDone): GenerationRequest {
+  return {
+    prompt: row.job.prompt,
+    params: row.job.params,
+    signal: row.controller.signal,
+    onDone: (output) => onRowDone(row, output),
+  };
 }
 
 /**
@@ -68,11 +93,15 @@ function toRequest(row: BatchRow): GenerationRequest {
  * than one row, each row runs again alone: one bad row must not fail its neighbours, and
  * the solo runs tell which row it was.
  */
-async function generateRows(ctx: RunLoopContext, rows: readonly BatchRow[]): Promise<RowOutcome[]> {
+async function generateRows(
+  ctx: RunLoopContext,
+  rows: readonly BatchRow[],
+  onRowDone: OnRowDone,
+): Promise<RowOutcome[]> {
   const jobIds = rows.map((row) => row.job.id);
   const startedAtMs = ctx.now();
   try {
-    const outputs = await ctx.engine.generate(rows.map(toRequest));
+    const outputs = await ctx.engine.generate(rows.map((row) => toRequest(row, onRowDone)));
     const generateMs = ctx.now() - startedAtMs;
     if (outputs.length !== rows.length) {
       throw new RetryableJobError(
@@ -90,16 +119,32 @@ async function generateRows(ctx: RunLoopContext, rows: readonly BatchRow[]): Pro
     if (kind === 'permanent' && rows.length > 1) {
       const outcomes: RowOutcome[] = [];
       for (const row of rows) {
-        if (row.abortReason !== null) {
+        // Settled rows finished before the failure (their onDone came): no need to rerun.
+        if (row.abortReason !== null || row.settled) {
           outcomes.push({ row, error });
         } else {
-          outcomes.push(...(await generateRows(ctx, [row])));
+          outcomes.push(...(await generateRows(ctx, [row], onRowDone)));
         }
       }
       return outcomes;
     }
     return rows.map((row) => ({ row, error }));
   }
+}
+
+/** A row the engine finished while its batch goes on: settled now if its fate is an ack. */
+async function settleEarly(
+  ctx: RunLoopContext,
+  row: BatchRow,
+  output: GenerationOutput,
+): Promise<void> {
+  if (output.finishReason !== 'canceled') {
+    return completeRow(ctx, row, output);
+  }
+  if (row.abortReason === AbortReason.cancel) {
+    return cancelRow(ctx, row, output);
+  }
+  // Shutdown, lease lost, or a stop nobody asked for: settled after the timers stop.
 }
 
 async function settleOutcome(ctx: RunLoopContext, outcome: RowOutcome): Promise<void> {
@@ -110,7 +155,7 @@ async function settleOutcome(ctx: RunLoopContext, outcome: RowOutcome): Promise<
   }
   switch (row.abortReason) {
     case AbortReason.cancel:
-      return cancelRow(ctx, row);
+      return cancelRow(ctx, row, 'output' in outcome ? outcome.output : undefined);
     case AbortReason.shutdown:
       return releaseRow(ctx, row, 'shutdown grace period ran out');
     case AbortReason.leaseLost:

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import { workerMetricNames } from '../metrics/worker-metrics.ts';
 import { metricValue, plainParts, startLoop, waitFor } from './test-support/run-loop-harness.ts';
 
@@ -137,4 +138,30 @@ test('a job claimed more than maxAttempts times is failed without generating', a
   await waitFor('settled', () => parts.queue.messages.size === 0);
   assert.equal(parts.store.jobs.get('tired')?.error?.code, 'max_attempts_exceeded');
   assert.equal(parts.engine.calls.length, 0);
+});
+
+test('a short job is completed and acked while a long one in its batch still runs', async (t) => {
+  const parts = plainParts({ stepMs: 5 });
+  parts.store.add('long', { params: resolveGenerationParams({ max_new_tokens: 200 }) });
+  parts.store.add('short', { params: resolveGenerationParams({ max_new_tokens: 3 }) });
+  await parts.queue.publish(['long', 'short']);
+  const { loop } = startLoop(parts);
+  t.after(() => loop.stop());
+  await waitFor('short succeeded', () => parts.store.jobs.get('short')?.status === 'succeeded');
+  assert.equal(parts.store.jobs.get('long')?.status, 'running');
+  assert.equal(parts.engine.running(), 1);
+  assert.equal(parts.engine.calls.length, 1, 'one batch for both');
+  await waitFor('short acked', () => parts.queue.count('ack', 'short') === 1);
+  const short = parts.store.jobs.get('short')!.result!;
+  assert.equal(short.completionTokens, 3);
+  await waitFor('long succeeded', () => parts.store.jobs.get('long')?.status === 'succeeded');
+  const long = parts.store.jobs.get('long')!.result!;
+  // Each row reports its own time, not the batch's.
+  assert.ok(short.timings.generateMs < long.timings.generateMs / 4, JSON.stringify([short, long]));
+  assert.deepEqual(
+    parts.store.writes.filter((write) => write.startsWith('complete:')),
+    ['complete:short', 'complete:long'],
+  );
+  assert.equal(parts.queue.count('ack', 'long'), 1);
+  assert.equal(parts.queue.count('ack', 'short'), 1, 'settled once');
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import { workerMetricNames } from '../metrics/worker-metrics.ts';
+import { createFakeEngine } from './test-support/fake-generation-engine.ts';
 import { metricValue, plainParts, startLoop, waitFor } from './test-support/run-loop-harness.ts';
 
 const longParams = (tokens: number) => resolveGenerationParams({ max_new_tokens: tokens });
@@ -62,7 +63,11 @@ test('cancel stops a running row at its next step and settles it before its batc
   await waitFor('mate succeeded', () => parts.store.jobs.get('mate')?.status === 'succeeded');
   assert.equal(parts.engine.calls.length, 1, 'one batch for both');
   assert.equal(parts.store.jobs.get('mate')?.result?.completionTokens, 120);
-  assert.equal(parts.store.jobs.get('victim')?.result, null);
+  // Its text so far is kept: the row stopped well short of its 400 tokens.
+  const partial = parts.store.jobs.get('victim')?.result;
+  assert.equal(partial?.finishReason, 'canceled');
+  assert.ok(partial.completionTokens > 0 && partial.completionTokens < 400);
+  assert.equal(partial.text, ' word'.repeat(partial.completionTokens));
   assert.deepEqual(
     parts.store.writes.filter((write) => write.endsWith(':victim')),
     ['claim:victim', 'cancel:victim'],
@@ -86,4 +91,23 @@ test('a job whose cancel was requested before the claim is canceled without gene
   await waitFor('canceled', () => parts.store.jobs.get('orphan')?.status === 'canceled');
   assert.equal(parts.engine.calls.length, 0);
   assert.equal(parts.queue.count('ack', 'orphan'), 1);
+});
+
+test('an engine that does not stop the row still gets the job canceled, without a result', async (t) => {
+  const parts = { ...plainParts(), engine: createFakeEngine({ stepMs: 5, ignoreAbort: true }) };
+  parts.store.add('stuck', { params: longParams(200) });
+  await parts.queue.publish(['stuck']);
+  const { loop } = startLoop({ ...parts, config: { abortSettleMs: 50 } });
+  t.after(() => loop.stop());
+  await waitFor('running', () => parts.store.jobs.get('stuck')?.status === 'running');
+  const canceledAtMs = Date.now();
+  parts.store.requestCancel('stuck');
+  await waitFor('canceled', () => parts.store.jobs.get('stuck')?.status === 'canceled');
+  // 200 steps of 5 ms take 1 s; abortSettleMs (50 ms) bounds the wait for the row.
+  assert.ok(Date.now() - canceledAtMs < 700, `took ${Date.now() - canceledAtMs} ms`);
+  assert.equal(parts.engine.running(), 1, 'the engine is still generating the row');
+  assert.equal(parts.store.jobs.get('stuck')?.result, null);
+  assert.equal(parts.queue.count('ack', 'stuck'), 1);
+  await waitFor('engine idle', () => parts.engine.running() === 0);
+  assert.deepEqual(parts.store.writes, ['claim:stuck', 'cancel:stuck']);
 });

@@ -113,5 +113,12 @@ describe('run loop with the real engine and SQLite', () => {
     assert.ok(Date.now() - stopping < 1_000, `stop took ${Date.now() - stopping} ms`);
     assert.ok(Date.now() - canceledAtMs < 2_000);
     assert.equal(await parts.queue.depth(), 0);
+    // The text generated before the cancel is kept.
+    const partial = (await parts.store.getJob('long'))?.result;
+    assert.ok(partial, 'a canceled running job keeps its partial result');
+    assert.equal(partial.finishReason, 'canceled');
+    assert.ok(partial.completionTokens > 0 && partial.completionTokens < 1_000);
+    assert.ok(partial.text.length > 0);
+    assert.ok(partial.promptTokens >= 1);
   });
 });

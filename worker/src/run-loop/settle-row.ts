@@ -29,6 +29,20 @@ function storeWriteFailed(ctx: RunLoopContext, row: BatchRow, write: string, err
   );
 }
 
+function toJobResult(row: BatchRow, output: GenerationOutput): JobResult {
+  return {
+    text: output.text,
+    promptTokens: output.promptTokens,
+    completionTokens: output.completionTokens,
+    finishReason: output.finishReason,
+    timings: {
+      queueMs: Math.max(0, row.claimedAtMs - row.job.createdAtMs),
+      generateMs: output.timings.generateMs,
+      tokensPerSecond: output.timings.tokensPerSecond,
+    },
+  };
+}
+
 export async function completeRow(
   ctx: RunLoopContext,
   row: BatchRow,
@@ -37,18 +51,7 @@ export async function completeRow(
   if (!takeRow(row)) {
     return;
   }
-  const queueMs = Math.max(0, row.claimedAtMs - row.job.createdAtMs);
-  const result: JobResult = {
-    text: output.text,
-    promptTokens: output.promptTokens,
-    completionTokens: output.completionTokens,
-    finishReason: output.finishReason,
-    timings: {
-      queueMs,
-      generateMs: output.timings.generateMs,
-      tokensPerSecond: output.timings.tokensPerSecond,
-    },
-  };
+  const result = toJobResult(row, output);
   let written: boolean;
   try {
     written = await ctx.store.completeJob(row.job.id, ctx.workerId, result, ctx.now());
@@ -76,13 +79,19 @@ export async function completeRow(
   await ackMessage(ctx, row.message);
 }
 
-export async function cancelRow(ctx: RunLoopContext, row: BatchRow): Promise<void> {
+/** With the stopped row's output, its text so far is kept as the job's result. */
+export async function cancelRow(
+  ctx: RunLoopContext,
+  row: BatchRow,
+  output?: GenerationOutput,
+): Promise<void> {
   if (!takeRow(row)) {
     return;
   }
+  const result = output === undefined ? undefined : toJobResult(row, output);
   let written: boolean;
   try {
-    written = await ctx.store.markCanceled(row.job.id, ctx.workerId, ctx.now());
+    written = await ctx.store.markCanceled(row.job.id, ctx.workerId, ctx.now(), result);
   } catch (error) {
     storeWriteFailed(ctx, row, 'markCanceled', error);
     return;
@@ -92,7 +101,10 @@ export async function cancelRow(ctx: RunLoopContext, row: BatchRow): Promise<voi
     return;
   }
   ctx.metrics.jobSettled('canceled');
-  ctx.logger.info({ jobId: row.job.id }, 'job canceled');
+  ctx.logger.info(
+    { jobId: row.job.id, completionTokens: output?.completionTokens ?? null },
+    'job canceled',
+  );
   await ackMessage(ctx, row.message);
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { FinishReason } from '@warmgen/shared/domain/job.ts';
 import type { GenerationOutput, GenerationRequest } from '../../engine/generation-engine.ts';
 import type { RunLoopEngine } from '../run-loop-ports.ts';
 
@@ -68,37 +69,42 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       const rows = requests.map((request) => ({
         request,
         tokens: 0,
-        finishReason: null as GenerationOutput['finishReason'] | null,
+        output: null as GenerationOutput | null,
       }));
+      // Like the real engine: a finished row's output goes to its onDone at once.
+      const finish = (row: (typeof rows)[number], reason: FinishReason): void => {
+        const generateMs = performance.now() - startedAtMs;
+        row.output = {
+          text: ' word'.repeat(row.tokens),
+          promptTokens: promptTokens(row.request.prompt),
+          completionTokens: row.tokens,
+          finishReason: reason,
+          timings: {
+            generateMs,
+            firstTokenMs: stepMs,
+            tokensPerSecond: generateMs > 0 ? row.tokens / (generateMs / 1000) : 0,
+          },
+        };
+        row.request.onDone?.(row.output);
+      };
       try {
-        while (rows.some((row) => row.finishReason === null)) {
+        while (rows.some((row) => row.output === null)) {
           await delay(stepMs);
           for (const row of rows) {
-            if (row.finishReason !== null) {
+            if (row.output !== null) {
               continue;
             }
             if (!options.ignoreAbort && row.request.signal?.aborted) {
-              row.finishReason = 'canceled';
+              finish(row, 'canceled');
             } else if (++row.tokens >= row.request.params.max_new_tokens) {
-              row.finishReason = 'length';
+              finish(row, 'length');
             }
           }
         }
       } finally {
         inProgress -= 1;
       }
-      const generateMs = performance.now() - startedAtMs;
-      return rows.map((row) => ({
-        text: ' word'.repeat(row.tokens),
-        promptTokens: promptTokens(row.request.prompt),
-        completionTokens: row.tokens,
-        finishReason: row.finishReason ?? 'length',
-        timings: {
-          generateMs,
-          firstTokenMs: stepMs,
-          tokensPerSecond: generateMs > 0 ? row.tokens / (generateMs / 1000) : 0,
-        },
-      }));
+      return rows.map((row) => row.output!);
     },
   };
 }

@@ -130,11 +130,15 @@ export function createInMemoryJobStore(): InMemoryJobStore {
         ? write('fail', id, job, { status: 'failed', error, finishedAtMs: nowMs })
         : false;
     },
-    async markCanceled(id, workerId, nowMs) {
+    async markCanceled(id, workerId, nowMs, result?: JobResult) {
       await enter('markCanceled');
       const job = jobs.get(id);
       return held(job, workerId)
-        ? write('cancel', id, job, { status: 'canceled', finishedAtMs: nowMs })
+        ? write('cancel', id, job, {
+            status: 'canceled',
+            result: result ?? null,
+            finishedAtMs: nowMs,
+          })
         : false;
     },
   };
