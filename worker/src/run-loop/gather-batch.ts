@@ -7,8 +7,10 @@ export interface GatherOptions {
   leaseMs: number;
   /** How long to wait for the first message. */
   firstWaitMs: number;
-  /** After the first message, how long to keep pulling to fill the batch. */
+  /** After each arrival, how long to wait for the next one before the batch closes. */
   windowMs: number;
+  /** Upper bound on the whole gathering, however steadily messages keep arriving. */
+  capMs: number;
   now: () => number;
   /** Checked between pulls: once true, stop gathering and return what arrived. */
   shouldStop: () => boolean;
@@ -17,8 +19,11 @@ export interface GatherOptions {
 }
 
 /**
- * Micro-batching: wait for a first message, then keep pulling for up to windowMs or until
- * the batch is full, so jobs published together share one generate() call. A failing
+ * Micro-batching: wait for a first message, then keep pulling while messages keep coming
+ * (each arrival extends the window by windowMs, up to capMs in all) or until the batch is
+ * full, so jobs published together share one generate() call. A fixed window split a burst
+ * of concurrent submissions into a small first batch and a large second one; an idle gap
+ * keeps a lone job's wait at windowMs while a burst fills the batch. A failing
  * first pull throws (the caller backs off); a failing later pull only ends the gathering,
  * because the messages already pulled are leased to us and must be worked on.
  */
@@ -31,7 +36,8 @@ export async function gatherBatch(
   if (batch.length === 0) {
     return batch;
   }
-  const windowEndsAtMs = now() + windowMs;
+  const capEndsAtMs = now() + options.capMs;
+  let windowEndsAtMs = Math.min(capEndsAtMs, now() + windowMs);
   while (batch.length < max && !options.shouldStop()) {
     const remainingMs = windowEndsAtMs - now();
     if (remainingMs <= 0) {
@@ -49,6 +55,7 @@ export async function gatherBatch(
       break;
     }
     batch.push(...more);
+    windowEndsAtMs = Math.min(capEndsAtMs, now() + windowMs);
   }
   return batch;
 }

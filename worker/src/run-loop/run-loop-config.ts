@@ -17,6 +17,8 @@ export interface RunLoopConfig {
   idleExitMs?: number | undefined;
   /** How long one pull waits for a first message; also bounds how soon stop() is noticed. */
   pullWaitMs?: number | undefined;
+  /** Longest a batch keeps gathering while messages keep arriving (see gather-batch.ts). */
+  batchGatherCapMs?: number | undefined;
   /** Lease renewal period while generating (default leaseMs / 3). */
   leaseRenewMs?: number | undefined;
   /** How often in-flight jobs are read back to notice a cancel request. */
@@ -38,6 +40,11 @@ export type ResolvedRunLoopConfig = {
 export const runLoopDefaults = {
   /** Short enough that stop() is noticed within a second, long enough not to spin. */
   pullWaitMs: 1_000,
+  /**
+   * A burst of concurrent submissions arrives over tens of milliseconds; a quarter second
+   * fills a batch from it while staying small next to a generation's seconds.
+   */
+  batchGatherCapMs: 250,
   /** Three renewals per lease period: one lost renewal still leaves time for the next. */
   leaseRenewFraction: 1 / 3,
   /** A canceled row stops within about this plus one decode step. */
@@ -73,6 +80,7 @@ export function resolveRunLoopConfig(config: RunLoopConfig): ResolvedRunLoopConf
     shutdownGraceMs: config.shutdownGraceMs,
     idleExitMs: config.idleExitMs ?? null,
     pullWaitMs: config.pullWaitMs ?? runLoopDefaults.pullWaitMs,
+    batchGatherCapMs: config.batchGatherCapMs ?? runLoopDefaults.batchGatherCapMs,
     leaseRenewMs:
       config.leaseRenewMs ??
       Math.max(1, Math.floor(config.leaseMs * runLoopDefaults.leaseRenewFraction)),

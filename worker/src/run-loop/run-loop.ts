@@ -106,6 +106,7 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
       leaseMs: config.leaseMs,
       firstWaitMs: config.pullWaitMs,
       windowMs: config.batchWindowMs,
+      capMs: config.batchGatherCapMs,
       now: ctx.now,
       shouldStop: () => !isRunning(),
       onLatePullError: (error) => logger.warn({ err: error }, 'pull failed while gathering'),
