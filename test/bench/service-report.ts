@@ -116,8 +116,8 @@ function printThroughput(out: string[], report: ServiceBenchReport): void {
 function printSubmit(out: string[], s: NonNullable<ServiceBenchReport['submitOnly']>): void {
   out.push(
     `\nSubmit-only: POST /v1/generations at ${s.targetRatePerSecond}/s open loop ` +
-      `(achieved ${s.achievedRatePerSecond}/s), ${s.requests} requests; worker on the tiny ` +
-      'model at MAX_BATCH=1, busy with one 1,000-token row',
+      `(achieved ${s.achievedRatePerSecond}/s), ${s.requests} requests; the ` +
+      'API process alone (api/src/main.ts on SQLite), as deployed apart from the workers',
   );
   out.push(row(['measured by', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'errors']));
   out.push(

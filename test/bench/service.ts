@@ -23,9 +23,8 @@ import { runThroughput, type ThroughputResult } from './throughput-run.ts';
  *    results), end-to-end latency and the service's overhead over the engine's own time.
  *    Each round also runs the engine alone at one batch of `max-batch` rows in this
  *    process, so the ratio compares figures taken minutes apart, not days.
- * 2. Submit-only: POST /v1/generations at `rate`/s for `seconds` s, open loop, against a
- *    process whose worker is kept out of the way (tiny model, MAX_BATCH=1, every job
- *    1,000 tokens: the worker decodes one row at a time on roughly one core).
+ * 2. Submit-only: POST /v1/generations at `rate`/s for `seconds` s, open loop, against the
+ *    API process alone (api/src/main.ts on SQLite), as it is deployed apart from workers.
  *
  *   node test/bench/service.ts [--jobs 64] [--tokens 64] [--concurrency 64] [--max-batch 32]
  *     [--rounds 2] [--batch-window-ms N] [--rate 200] [--seconds 10] [--skip-throughput]
@@ -143,16 +142,18 @@ async function throughputPhase(): Promise<NonNullable<ServiceBenchReport['throug
 }
 
 async function submitPhase(): Promise<NonNullable<ServiceBenchReport['submitOnly']>> {
-  const params = { max_new_tokens: 1000, seed: 1 };
-  log('starting npm start (tiny model, MAX_BATCH=1) for the submit-only load ...');
+  const params = { max_new_tokens: 64, seed: 1 };
+  // In production the API is its own Cloud Run service and workers run elsewhere, so the
+  // submit path is measured on the API process alone (api/src/main.ts on SQLite): in the
+  // combined process on 2 cores, onnxruntime's threads take both cores from the event loop.
+  log('starting the API process alone (api/src/main.ts, SQLite) for the submit-only load ...');
   const service = await startService({
+    main: 'api',
     // The per-client submission limit (600 a minute by default) would refuse most of the
     // load: this measures the API's own cost, not the limiter's.
-    env: { MAX_BATCH: '1', SHUTDOWN_GRACE_SECONDS: '1', RATE_LIMIT_PER_MINUTE: '0' },
+    env: { AUTH_MODE: 'open', RATE_LIMIT_PER_MINUTE: '0' },
   });
   try {
-    // Occupy the worker first: it then decodes one 1,000-token row at a time.
-    await submitJob(service.baseUrl, { prompt: 'Blocker', params });
     log(`submitting ${options.rate}/s for ${options.seconds} s ...`);
     const result = await runSubmitLoad(service.baseUrl, {
       ratePerSecond: options.rate,
@@ -161,7 +162,7 @@ async function submitPhase(): Promise<NonNullable<ServiceBenchReport['submitOnly
       params,
     });
     const checks = await stopAndCheck(service);
-    // The last `requests` submits are the measured ones (warm-up and blocker came first).
+    // The last `requests` submits are the measured ones (the warm-up came first).
     const serverSide = serverLatenciesMs(service.logs(), 'POST', '/v1/generations').slice(
       -result.requests,
     );

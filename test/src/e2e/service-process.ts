@@ -12,7 +12,10 @@ import { freePort } from './free-port.ts';
  * Every child is SIGKILLed when the test process exits, whatever the tests did.
  */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const mainPath = join(repoRoot, 'standalone', 'src', 'main.ts');
+const mainPaths = {
+  standalone: join(repoRoot, 'standalone', 'src', 'main.ts'),
+  api: join(repoRoot, 'api', 'src', 'main.ts'),
+};
 
 /** Only these pass through from the test's environment: config must come from the test. */
 const inheritedVariables = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
@@ -44,6 +47,8 @@ export interface ServiceOptions {
   /** Configuration variables (MAX_BATCH, LEASE_SECONDS, ...). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Which main to run: `npm start`'s combined process (default) or the API alone. */
+  main?: 'standalone' | 'api';
 }
 
 const liveChildren = new Set<ChildProcess>();
@@ -97,14 +102,17 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
 }
 
 /** Spawns the process with exactly `env` (see serviceEnv); does not wait for readiness. */
-export function spawnService(env: Record<string, string>): {
+export function spawnService(
+  env: Record<string, string>,
+  main: keyof typeof mainPaths = 'standalone',
+): {
   child: ChildProcess;
   logs: () => string;
   /** Resolves when the process has exited; holds the test process open meanwhile. */
   waitForExit: () => Promise<ExitStatus>;
 } {
   installExitHook();
-  const child = spawn(process.execPath, [mainPath], {
+  const child = spawn(process.execPath, [mainPaths[main]], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,7 +151,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const env = serviceEnv({ ...options.env, PORT: String(port), DATA_DIR: dataDir });
-    const { child, logs, waitForExit } = spawnService(env);
+    const { child, logs, waitForExit } = spawnService(env, options.main);
     const baseUrl = `http://127.0.0.1:${port}`;
     const service: ServiceProcess = {
       baseUrl,
