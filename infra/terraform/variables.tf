@@ -245,7 +245,7 @@ variable "worker_job_max_retries" {
 }
 
 variable "worker_job_drain_idle_seconds" {
-  description = "A drain-mode task exits after the queue stayed empty this long (DRAIN_IDLE_SECONDS)."
+  description = "A drain-mode task exits after the queue stayed empty this long (IDLE_EXIT_SECONDS)."
   type        = number
   default     = 60
 }

@@ -64,7 +64,7 @@ resource "google_cloud_run_v2_job" "worker" {
         }
 
         env {
-          name  = "DRAIN_IDLE_SECONDS"
+          name  = "IDLE_EXIT_SECONDS"
           value = tostring(var.worker_job_drain_idle_seconds)
         }
       }

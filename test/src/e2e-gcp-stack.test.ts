@@ -190,7 +190,7 @@ describe('the Google Cloud stack, end to end', () => {
       ...workerEnv,
       ...task,
       WORKER_MODE: 'drain',
-      DRAIN_IDLE_SECONDS: '2',
+      IDLE_EXIT_SECONDS: '2',
     });
     const exit = await exitWithin(worker.exited, 120_000);
     assert.deepEqual(exit, { code: 0, signal: null }, 'exits 0 once the queue was idle');

@@ -1,7 +1,7 @@
 /**
  * The worker process on its own (Cloud Run worker pool, service or Job task): hydrate the
  * model once, load it once, then pull and generate until SIGTERM, or until the queue has
- * been idle for DRAIN_IDLE_SECONDS in drain mode. Wires adapters from configuration only.
+ * been idle for IDLE_EXIT_SECONDS in drain mode. Wires adapters from configuration only.
  */
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';

@@ -67,7 +67,7 @@ describe('loadConfig', () => {
       MAX_ATTEMPTS: '7',
       SHUTDOWN_GRACE_SECONDS: '25',
       WORKER_MODE: 'drain',
-      DRAIN_IDLE_SECONDS: '5',
+      IDLE_EXIT_SECONDS: '5',
       MAX_BODY_BYTES: '2048',
       MAX_PROMPT_CHARS: '100',
       MAX_BATCH_ITEMS: '50',

@@ -116,7 +116,7 @@ export function loadConfig(env: Env): Config {
     workerMode: readChoice(env, 'WORKER_MODE', workerModes, defaults.workerMode),
     drainIdleSeconds: readInteger(
       env,
-      'DRAIN_IDLE_SECONDS',
+      'IDLE_EXIT_SECONDS',
       { min: 0, max: 86_400 },
       defaults.drainIdleSeconds,
     ),
