@@ -75,3 +75,20 @@ export interface Batch {
 }
 
 export type StatusCounts = Record<JobStatus, number>;
+
+/** A job as the store records it on acceptance: queued, never claimed, no outcome. */
+export function queuedJob(job: NewJob): Job {
+  return {
+    ...job,
+    owner: job.owner ?? null,
+    status: 'queued',
+    attempts: 0,
+    leaseOwner: null,
+    leaseExpiresAtMs: null,
+    cancelRequested: false,
+    startedAtMs: null,
+    finishedAtMs: null,
+    result: null,
+    error: null,
+  };
+}

@@ -1,12 +1,11 @@
 import type { CollectionReference, Firestore } from '@google-cloud/firestore';
-import type { Job, NewJob } from '../../domain/job.ts';
+import { type Job, type NewJob, queuedJob } from '../../domain/job.ts';
 import { idempotencyKeyId } from './idempotency-key-id.ts';
 import {
   documentToJob,
   expireAt,
   type IdempotencyKeyDocument,
   newJobDocument,
-  queuedJob,
 } from './job-documents.ts';
 
 /**

@@ -1,16 +1,18 @@
 import type { CollectionReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
-import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../../domain/job.ts';
+import {
+  type Batch,
+  type Job,
+  type JobError,
+  type JobResult,
+  type NewJob,
+  queuedJob,
+  type StatusCounts,
+} from '../../domain/job.ts';
 import type { JobStore } from '../../ports/job-store.ts';
 import { type CommitLimits, createAllThenLast, deleteAll } from './batch-writes.ts';
 import { type AlsoCreate, type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
 import { createJobsWithKeys } from './create-jobs-with-keys.ts';
-import {
-  batchDocument,
-  documentToBatch,
-  documentToJob,
-  newJobDocument,
-  queuedJob,
-} from './job-documents.ts';
+import { batchDocument, documentToBatch, documentToJob, newJobDocument } from './job-documents.ts';
 import * as transitions from './job-transitions.ts';
 import { countByStatus } from './status-counts.ts';
 import {

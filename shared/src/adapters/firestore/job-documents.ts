@@ -1,5 +1,5 @@
 import { type DocumentData, Timestamp } from '@google-cloud/firestore';
-import type { Batch, Job, NewJob } from '../../domain/job.ts';
+import { type Batch, type Job, type NewJob, queuedJob } from '../../domain/job.ts';
 import type { JobStatus } from '../../domain/job-status.ts';
 
 /**
@@ -30,22 +30,6 @@ export interface IdempotencyKeyDocument {
   key: string;
   jobId: string;
   expireAt: Timestamp;
-}
-
-export function queuedJob(job: NewJob): Job {
-  return {
-    ...job,
-    owner: job.owner ?? null,
-    status: 'queued',
-    attempts: 0,
-    leaseOwner: null,
-    leaseExpiresAtMs: null,
-    cancelRequested: false,
-    startedAtMs: null,
-    finishedAtMs: null,
-    result: null,
-    error: null,
-  };
 }
 
 export function newJobDocument(job: NewJob): JobDocument {

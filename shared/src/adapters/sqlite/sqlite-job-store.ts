@@ -1,5 +1,13 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../../domain/job.ts';
+import {
+  type Batch,
+  type Job,
+  type JobError,
+  type JobResult,
+  type NewJob,
+  queuedJob,
+  type StatusCounts,
+} from '../../domain/job.ts';
 import { jobStatuses } from '../../domain/job-status.ts';
 import type { JobStore } from '../../ports/job-store.ts';
 import { batchParams, jobColumns, newJobParams, rowToBatch, rowToJob, toJson } from './job-rows.ts';
@@ -163,22 +171,6 @@ export class SqliteJobStore implements JobStore {
       this.#db.close();
     }
   }
-}
-
-function queuedJob(job: NewJob): Job {
-  return {
-    ...job,
-    owner: job.owner ?? null,
-    status: 'queued',
-    attempts: 0,
-    leaseOwner: null,
-    leaseExpiresAtMs: null,
-    cancelRequested: false,
-    startedAtMs: null,
-    finishedAtMs: null,
-    result: null,
-    error: null,
-  };
 }
 
 function changed(outcome: { changes: number | bigint }): boolean {
