@@ -1,4 +1,4 @@
-import { PubSub } from '@google-cloud/pubsub';
+import { PubSub, v1 } from '@google-cloud/pubsub';
 
 export interface PubSubConnection {
   projectId: string;
@@ -19,4 +19,14 @@ export function createPubSubClient(connection: PubSubConnection): PubSub {
       ? {}
       : { apiEndpoint: connection.emulatorHost, emulatorMode: true }),
   });
+}
+
+/**
+ * The synchronous-pull client that talks to the same endpoint as `pubsub`. getClientConfig
+ * carries the project and the emulator endpoint; a bare v1.SubscriberClient() would ignore
+ * the emulator and call the real service.
+ */
+export async function createSubscriberClient(pubsub: PubSub): Promise<v1.SubscriberClient> {
+  const config = await pubsub.getClientConfig();
+  return new v1.SubscriberClient(config as ConstructorParameters<typeof v1.SubscriberClient>[0]);
 }

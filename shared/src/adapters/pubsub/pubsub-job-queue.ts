@@ -1,5 +1,6 @@
-import { type PubSub, type Topic, v1 } from '@google-cloud/pubsub';
+import type { PubSub, Topic, v1 } from '@google-cloud/pubsub';
 import type { JobQueue, QueueMessage } from '../../ports/job-queue.ts';
+import { createSubscriberClient } from './pubsub-client.ts';
 import { ensureTopology, type PubSubQueueNames, type TopologyOptions } from './pubsub-topology.ts';
 import { RequestCoalescer } from './request-coalescer.ts';
 import { type PullClient, pullWithWait, type ReceivedMessage } from './synchronous-pull.ts';
@@ -75,13 +76,7 @@ export class PubSubJobQueue implements JobQueue {
 
   /** Takes ownership of the client: close() closes it. */
   static async create(pubsub: PubSub, options: PubSubJobQueueOptions): Promise<PubSubJobQueue> {
-    // getClientConfig carries the project and the emulator endpoint; a bare
-    // v1.SubscriberClient() would ignore the emulator and call the real service.
-    const config = await pubsub.getClientConfig();
-    const subscriber = new v1.SubscriberClient(
-      config as ConstructorParameters<typeof v1.SubscriberClient>[0],
-    );
-    return new PubSubJobQueue(pubsub, subscriber, options);
+    return new PubSubJobQueue(pubsub, await createSubscriberClient(pubsub), options);
   }
 
   private constructor(

@@ -1,5 +1,6 @@
-import { type PubSub, type Topic, v1 } from '@google-cloud/pubsub';
+import type { PubSub, Topic, v1 } from '@google-cloud/pubsub';
 import type { DeliveryMessage, WebhookDeliveryQueue } from '../../ports/webhook-delivery-queue.ts';
+import { createSubscriberClient } from './pubsub-client.ts';
 import { RequestCoalescer } from './request-coalescer.ts';
 import { type PullClient, pullWithWait, type ReceivedMessage } from './synchronous-pull.ts';
 
@@ -40,12 +41,7 @@ export class PubSubWebhookDeliveryQueue implements WebhookDeliveryQueue {
     pubsub: PubSub,
     names: PubSubWebhookQueueNames,
   ): Promise<PubSubWebhookDeliveryQueue> {
-    // getClientConfig carries the project and the emulator endpoint (see PubSubJobQueue).
-    const config = await pubsub.getClientConfig();
-    const subscriber = new v1.SubscriberClient(
-      config as ConstructorParameters<typeof v1.SubscriberClient>[0],
-    );
-    return new PubSubWebhookDeliveryQueue(pubsub, subscriber, names);
+    return new PubSubWebhookDeliveryQueue(pubsub, await createSubscriberClient(pubsub), names);
   }
 
   private constructor(
