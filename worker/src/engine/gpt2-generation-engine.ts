@@ -2,7 +2,7 @@ import { type DecodeSettings, decodeBatch, type ForwardPass } from './batched-de
 import type { GenerationEngine, GenerationOutput, GenerationRequest } from './generation-engine.ts';
 import { GenerationRequestError } from './generation-request-error.ts';
 import { GenerationRow } from './generation-row.ts';
-import { checkLength, checkParams } from './request-check.ts';
+import { promptIdsOf } from './request-check.ts';
 import type { TextCodec } from './text-codec.ts';
 import { TokenSampler } from './token-sampler.ts';
 
@@ -111,14 +111,11 @@ export class Gpt2GenerationEngine implements GenerationEngine {
     }
   }
 
-  /** The row's prompt ids, or why it cannot run. */
   private prepare(request: GenerationRequest): number[] | string {
-    const problem = checkParams(request.params);
-    if (problem) {
-      return problem;
-    }
-    const encoded = this.parts.codec.encode(request.prompt);
-    const ids = encoded.length > 0 ? encoded : [this.parts.eosTokenId];
-    return checkLength(ids.length, request.params.max_new_tokens, this.maxPositions) ?? ids;
+    return promptIdsOf(request, {
+      codec: this.parts.codec,
+      eosTokenId: this.parts.eosTokenId,
+      maxPositions: this.maxPositions,
+    });
   }
 }

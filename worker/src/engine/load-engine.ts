@@ -1,20 +1,14 @@
-import { join, resolve } from 'node:path';
-import {
-  AutoModelForCausalLM,
-  AutoTokenizer,
-  env,
-  type PreTrainedTokenizer,
-} from '@huggingface/transformers';
+import { resolve } from 'node:path';
+import { AutoModelForCausalLM } from '@huggingface/transformers';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ForwardPass } from './batched-decode.ts';
 import type { EngineOptions, GenerationEngine } from './generation-engine.ts';
 import { Gpt2GenerationEngine } from './gpt2-generation-engine.ts';
 import type { CacheLayout } from './kv-cache-batch.ts';
+import { loadCodec } from './load-codec.ts';
 import { checkModelFolder, type ModelFolder } from './model-folder.ts';
-import { registerModelFolder } from './model-folder-cache.ts';
 import { ModelFolderError } from './model-folder-error.ts';
 import { sessionOptionsFor } from './session-options.ts';
-import type { TextCodec } from './text-codec.ts';
 
 /**
  * Prefill logits beyond this are split into row groups. 128 MiB holds a full batch of 32
@@ -45,20 +39,7 @@ export async function loadEngine(options: EngineOptions): Promise<GenerationEngi
     throw new Error(`maxBatchSize must be an integer >= 1, got ${options.maxBatchSize}`);
   }
   const folder = await checkModelFolder(resolve(options.modelDir));
-  // Never reach for a model hub: the folder is all there is.
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  registerModelFolder(folder.dir);
-
-  const tokenizer = await AutoTokenizer.from_pretrained(folder.dir, {
-    local_files_only: true,
-  }).catch((error: unknown) => {
-    throw new ModelFolderError(
-      join(folder.dir, 'tokenizer.json'),
-      `the tokenizer could not be loaded: ${messageOf(error)}`,
-      { cause: error },
-    );
-  });
+  const codec = await loadCodec(folder);
   const model = await AutoModelForCausalLM.from_pretrained(folder.dir, {
     local_files_only: true,
     device: options.device,
@@ -84,7 +65,7 @@ export async function loadEngine(options: EngineOptions): Promise<GenerationEngi
     const forward = forwardPassOf(session, folder);
     return new Gpt2GenerationEngine({
       forward,
-      codec: codecOf(tokenizer),
+      codec,
       maxBatchSize: options.maxBatchSize,
       maxPositions: folder.nPositions,
       vocabSize: folder.vocabSize,
@@ -158,17 +139,6 @@ function forwardPassOf(session: InferenceSession, folder: ModelFolder): ForwardP
       }
       return (await session.run(used, fetches)) as Record<string, Tensor>;
     },
-  };
-}
-
-function codecOf(tokenizer: PreTrainedTokenizer): TextCodec {
-  return {
-    encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
-    decode: (ids) =>
-      tokenizer.decode([...ids], {
-        skip_special_tokens: false,
-        clean_up_tokenization_spaces: false,
-      }),
   };
 }
 

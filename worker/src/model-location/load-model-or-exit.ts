@@ -1,6 +1,6 @@
 import type { Config } from '@warmgen/shared/config/load-config.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
-import { loadEngine } from '../engine/load-engine.ts';
+import { loadThreadedEngine } from '../engine/threaded-engine.ts';
 import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
 
 interface StartupLogger extends ModelFolderLogger {
@@ -8,9 +8,10 @@ interface StartupLogger extends ModelFolderLogger {
 }
 
 /**
- * For the mains: makes the model folder local (build, path or hydration), loads it once,
- * and returns the warm engine. A model that cannot be had (missing folder, bad file,
- * failed hydration) stops the process with one log line that names it, and exit code 1.
+ * For the mains: makes the model folder local (build, path or hydration), loads it once in
+ * a thread of its own (see threaded-engine.ts), and returns the warm engine. A model that
+ * cannot be had (missing folder, bad file, failed hydration) stops the process with one
+ * log line that names it, and exit code 1; so does an engine thread that dies later.
  */
 export async function loadModelOrExit(
   config: Config,
@@ -23,11 +24,16 @@ export async function loadModelOrExit(
       log,
       config.storageApiEndpoint,
     );
-    const engine = await loadEngine({
-      modelDir: model.dir,
-      device: config.device,
-      maxBatchSize: config.maxBatch,
-    });
+    const engine = await loadThreadedEngine(
+      { modelDir: model.dir, device: config.device, maxBatchSize: config.maxBatch },
+      {
+        // Jobs in flight are released by their leases running out; a restart serves again.
+        onExit: (error) => {
+          log.fatal({ err: error }, `the engine thread died: ${error.message}`);
+          process.exit(1);
+        },
+      },
+    );
     return { engine, origin: model.origin, dir: model.dir };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
