@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embeddedDatabasePath } from '@warmgen/shared/adapters/sqlite/open-database.ts';
+import { engineProcessEnv } from '@warmgen/worker/engine/malloc-arenas.ts';
 import { freePort } from './free-port.ts';
 
 /**
@@ -94,6 +95,8 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
   }
   return {
     ...env,
+    // As npm start sets it (see worker/src/engine/malloc-arenas.ts).
+    ...engineProcessEnv,
     METADATA_SERVER_DETECTION: 'none',
     HOST: '127.0.0.1',
     MODEL_CACHE_DIR: join(repoRoot, '.cache', 'models'),

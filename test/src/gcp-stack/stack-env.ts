@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineProcessEnv } from '@warmgen/worker/engine/malloc-arenas.ts';
 
 /**
  * The environment of an API or worker process on the Google Cloud adapters, locally: the
@@ -81,6 +82,7 @@ export function stackEnv(
 ): Record<string, string> {
   return {
     ...inheritedEnv(),
+    ...engineProcessEnv,
     // Even in emulator mode the Google clients would probe the GCE metadata server once.
     METADATA_SERVER_DETECTION: 'none',
     HOST: '127.0.0.1',

@@ -1,5 +1,6 @@
 import type { Config } from '@warmgen/shared/config/load-config.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
+import { arenaWarning } from '../engine/malloc-arenas.ts';
 import { loadThreadedEngine } from '../engine/threaded-engine.ts';
 import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
 
@@ -24,6 +25,10 @@ export async function loadModelOrExit(
       log,
       config.storageApiEndpoint,
     );
+    const warning = arenaWarning();
+    if (warning !== null) {
+      log.warn({}, warning);
+    }
     const engine = await loadThreadedEngine(
       { modelDir: model.dir, device: config.device, maxBatchSize: config.maxBatch },
       {
