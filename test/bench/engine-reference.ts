@@ -4,35 +4,39 @@ import { benchPrompt } from './bench-prompts.ts';
 import { round } from './latency-stats.ts';
 
 export interface EngineTrial {
-  rows: number;
+  jobs: number;
+  /** Rows per generate() call: the service's MAX_BATCH. */
+  batch: number;
   completionTokens: number;
   seconds: number;
   newTokensPerSecond: number;
 }
 
 /**
- * The engine alone, in this process, at one batch of `rows`: the ceiling the service's
- * throughput is compared with when both are measured in the same run (the machine is
- * shared, so figures from another run are only a rough guide). Same prompts, same greedy
- * params and the same EOS handling as the service's jobs.
+ * The engine alone, in this process, on the service round's own work: the same `jobs`
+ * prompts, greedy params and EOS handling, as back-to-back generate() calls of `batch`
+ * rows (what a batch-`batch` engine does with them). This is the ceiling the service's
+ * throughput is compared with when both are measured in the same run.
  */
 export async function engineTrial(
   engine: GenerationEngine,
-  rows: number,
-  newTokens: number,
-  promptOffset: number,
+  options: { jobs: number; batch: number; newTokens: number },
 ): Promise<EngineTrial> {
-  const params = { ...defaultGenerationParams, temperature: 0, max_new_tokens: newTokens };
-  const requests = Array.from({ length: rows }, (_, i) => ({
-    prompt: benchPrompt(promptOffset + i),
+  const params = { ...defaultGenerationParams, temperature: 0, max_new_tokens: options.newTokens };
+  const requests = Array.from({ length: options.jobs }, (_, i) => ({
+    prompt: benchPrompt(i),
     params,
   }));
+  let completionTokens = 0;
   const started = performance.now();
-  const outputs = await engine.generate(requests);
+  for (let first = 0; first < requests.length; first += options.batch) {
+    const outputs = await engine.generate(requests.slice(first, first + options.batch));
+    completionTokens += outputs.reduce((sum, output) => sum + output.completionTokens, 0);
+  }
   const seconds = (performance.now() - started) / 1000;
-  const completionTokens = outputs.reduce((sum, output) => sum + output.completionTokens, 0);
   return {
-    rows,
+    jobs: options.jobs,
+    batch: options.batch,
     completionTokens,
     seconds: round(seconds, 2),
     newTokensPerSecond: round(completionTokens / seconds, 1),

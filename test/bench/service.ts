@@ -7,13 +7,14 @@ import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { submitBatch, submitJob, waitForBatch } from '../src/e2e/service-client.ts';
 import { repoRoot, type ServiceProcess, startService } from '../src/e2e/service-process.ts';
-import { type EngineTrial, engineTrial } from './engine-reference.ts';
+import { engineTrial } from './engine-reference.ts';
+import { startHealthProbe } from './health-probe.ts';
 import { round, roundSummary, summarize } from './latency-stats.ts';
 import { serverLatenciesMs } from './server-side-latency.ts';
 import { batchSizeTotals, meanBatchSize } from './service-metrics.ts';
-import { printReport, type ServiceBenchReport } from './service-report.ts';
+import { printReport, type ServiceBenchReport, type ThroughputRound } from './service-report.ts';
 import { runSubmitLoad } from './submit-load.ts';
-import { runThroughput, type ThroughputResult } from './throughput-run.ts';
+import { runThroughput } from './throughput-run.ts';
 
 /**
  * `npm run bench:service`: the real `npm start` process over HTTP.
@@ -21,13 +22,14 @@ import { runThroughput, type ThroughputResult } from './throughput-run.ts';
  * 1. Throughput on the GPT-2-small-shaped model: `jobs` greedy jobs of `tokens` new tokens
  *    at `concurrency`, MAX_BATCH=`max-batch`; jobs/s, new tokens/s (counted from the
  *    results), end-to-end latency and the service's overhead over the engine's own time.
- *    Each round also runs the engine alone at one batch of `max-batch` rows in this
- *    process, so the ratio compares figures taken minutes apart, not days.
+ *    The engine alone runs the same jobs in batches of `max-batch` in this process before
+ *    and after every service round, and each round's ratio is to the mean of the two, so
+ *    the ratio compares figures taken seconds apart, not days.
  * 2. Submit-only: POST /v1/generations at `rate`/s for `seconds` s, open loop, against the
  *    API process alone (api/src/main.ts on SQLite), as it is deployed apart from workers.
  *
  *   node test/bench/service.ts [--jobs 64] [--tokens 64] [--concurrency 64] [--max-batch 32]
- *     [--rounds 2] [--batch-window-ms N] [--rate 200] [--seconds 10] [--skip-throughput]
+ *     [--rounds 3] [--batch-window-ms N] [--rate 200] [--seconds 10] [--skip-throughput]
  *     [--skip-submit]
  */
 const resultsFile = join(repoRoot, 'bench-results', 'service.json');
@@ -39,7 +41,7 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '64' },
     concurrency: { type: 'string', default: '64' },
     'max-batch': { type: 'string', default: '32' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     'batch-window-ms': { type: 'string' },
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
@@ -85,11 +87,12 @@ async function throughputPhase(): Promise<NonNullable<ServiceBenchReport['throug
   const modelDir = await ensureModel('small');
   log('loading the engine in this process for the same-run reference ...');
   const engine = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: options.maxBatch });
-  // A full batch, so the first measured trial does not pay for first-time allocations.
+  // A full batch of full-length rows on each side before anything is measured, so neither
+  // pays for first-time allocations (the KV cache's largest shapes) in a measured round.
   await engine.generate(
     Array.from({ length: options.maxBatch }, (_, i) => ({
       prompt: `Warm up ${i}`,
-      params: { ...defaultGenerationParams, max_new_tokens: 4 },
+      params: { ...defaultGenerationParams, max_new_tokens: options.tokens },
     })),
   );
   log(`starting npm start with MODEL_URI=${modelDir} MAX_BATCH=${options.maxBatch} ...`);
@@ -103,36 +106,54 @@ async function throughputPhase(): Promise<NonNullable<ServiceBenchReport['throug
     readyTimeoutMs: 180_000,
   });
   try {
-    // A full batch through the service too, before anything is measured.
     const warmUp = await submitBatch(
       service.baseUrl,
       Array.from({ length: options.maxBatch }, (_, k) => ({
         custom_id: `warm-up-${k}`,
         prompt: `Warm up ${k}`,
-        params: { max_new_tokens: 4 },
+        params: { max_new_tokens: options.tokens },
       })),
     );
     await waitForBatch(service.baseUrl, warmUp.id, 300_000);
-    const rounds: Array<{ service: ThroughputResult; meanBatchSize: number; engine: EngineTrial }> =
-      [];
+    // Engine, service, engine, service, ..., engine: each service round is compared with
+    // the mean of the engine trials just before and just after it, so a drift in the
+    // machine's speed (it is shared: +-15% from one minute to the next was seen) hits both
+    // sides of a ratio alike.
+    const trial = () =>
+      engineTrial(engine, {
+        jobs: options.jobs,
+        batch: options.maxBatch,
+        newTokens: options.tokens,
+      });
+    log(`engine alone: ${options.jobs} jobs in batches of ${options.maxBatch} ...`);
+    let engineBefore = await trial();
+    log(`  engine: ${engineBefore.newTokensPerSecond} new tokens/s`);
+    const rounds: ThroughputRound[] = [];
     for (let round = 1; round <= options.rounds; round++) {
-      log(`round ${round}/${options.rounds}: engine alone, ${options.maxBatch} rows ...`);
-      const engineResult = await engineTrial(engine, options.maxBatch, options.tokens, round * 100);
-      log(`  engine: ${engineResult.newTokensPerSecond} new tokens/s`);
       log(`round ${round}/${options.rounds}: service, ${options.jobs} jobs ...`);
       const before = await batchSizeTotals(service.baseUrl);
+      const probe = startHealthProbe(service.baseUrl);
       const serviceResult = await runThroughput(service.baseUrl, {
         jobs: options.jobs,
         newTokens: options.tokens,
         concurrency: options.concurrency,
       });
+      const health = await probe.stop();
       const after = await batchSizeTotals(service.baseUrl);
       log(`  service: ${serviceResult.newTokensPerSecond} new tokens/s`);
+      log(`round ${round}/${options.rounds}: engine alone ...`);
+      const engineAfter = await trial();
+      log(`  engine: ${engineAfter.newTokensPerSecond} new tokens/s`);
+      const engineMean = (engineBefore.newTokensPerSecond + engineAfter.newTokensPerSecond) / 2;
       rounds.push({
         service: serviceResult,
         meanBatchSize: round2(meanBatchSize(before, after)),
-        engine: engineResult,
+        engineBefore,
+        engineAfter,
+        healthzWhileGenerating: health,
+        ratio: round2(serviceResult.newTokensPerSecond / engineMean),
       });
+      engineBefore = engineAfter;
     }
     return { modelDir, rounds, ...(await stopAndCheck(service)) };
   } finally {
