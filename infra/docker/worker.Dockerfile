@@ -55,11 +55,11 @@ FROM runtime-${DEVICE}
 ARG DEVICE
 WORKDIR /app
 # The model is hydrated here once per instance (Cloud Run's filesystem is in memory).
-# MALLOC_ARENA_MAX=1: see worker/src/engine/malloc-arenas.ts.
+# GLIBC_TUNABLES: malloc settings for the engine, see worker/src/engine/malloc-tunables.ts.
 ENV NODE_ENV=production \
   DEVICE=${DEVICE} \
   MODEL_CACHE_DIR=/var/cache/warmgen/models \
-  MALLOC_ARENA_MAX=1
+  GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=2147483648:glibc.malloc.mmap_threshold=33554432
 RUN mkdir -p /var/cache/warmgen && chown node:node /var/cache/warmgen
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -24,7 +24,9 @@ import { runThroughput } from './throughput-run.ts';
  *    results), end-to-end latency and the service's overhead over the engine's own time.
  *    The engine alone runs the same jobs in batches of `max-batch` in this process before
  *    and after every service round, and each round's ratio is to the mean of the two, so
- *    the ratio compares figures taken seconds apart, not days.
+ *    the ratio compares figures taken seconds apart, not days. The npm script starts this
+ *    process with the same GLIBC_TUNABLES as npm start (worker/src/engine/malloc-tunables.ts),
+ *    so the engine alone is not slowed by glibc's defaults where the service is not.
  * 2. Submit-only: POST /v1/generations at `rate`/s for `seconds` s, open loop, against the
  *    API process alone (api/src/main.ts on SQLite), as it is deployed apart from workers.
  *

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embeddedDatabasePath } from '@warmgen/shared/adapters/sqlite/open-database.ts';
-import { engineProcessEnv } from '@warmgen/worker/engine/malloc-arenas.ts';
+import { engineProcessEnv } from '@warmgen/worker/engine/malloc-tunables.ts';
 import { freePort } from './free-port.ts';
 
 /**
@@ -95,7 +95,7 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
   }
   return {
     ...env,
-    // As npm start sets it (see worker/src/engine/malloc-arenas.ts).
+    // As npm start sets it (see worker/src/engine/malloc-tunables.ts).
     ...engineProcessEnv,
     METADATA_SERVER_DETECTION: 'none',
     HOST: '127.0.0.1',

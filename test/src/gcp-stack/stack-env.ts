@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineProcessEnv } from '@warmgen/worker/engine/malloc-arenas.ts';
+import { engineProcessEnv } from '@warmgen/worker/engine/malloc-tunables.ts';
 
 /**
  * The environment of an API or worker process on the Google Cloud adapters, locally: the

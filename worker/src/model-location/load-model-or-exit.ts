@@ -1,6 +1,6 @@
 import type { Config } from '@warmgen/shared/config/load-config.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
-import { arenaWarning } from '../engine/malloc-arenas.ts';
+import { mallocTunablesWarning } from '../engine/malloc-tunables.ts';
 import { loadThreadedEngine } from '../engine/threaded-engine.ts';
 import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
 
@@ -25,7 +25,7 @@ export async function loadModelOrExit(
       log,
       config.storageApiEndpoint,
     );
-    const warning = arenaWarning();
+    const warning = mallocTunablesWarning();
     if (warning !== null) {
       log.warn({}, warning);
     }
