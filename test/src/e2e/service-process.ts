@@ -95,8 +95,6 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
   }
   return {
     ...env,
-    // As npm start sets it (see worker/src/engine/malloc-tunables.ts).
-    ...engineProcessEnv,
     METADATA_SERVER_DETECTION: 'none',
     HOST: '127.0.0.1',
     MODEL_CACHE_DIR: join(repoRoot, '.cache', 'models'),
@@ -153,7 +151,14 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   // The port can be taken between freePort() and the child's listen: try another then.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const env = serviceEnv({ ...options.env, PORT: String(port), DATA_DIR: dataDir });
+    const env = serviceEnv({
+      // The combined process runs the engine: its malloc settings, as npm start sets them
+      // (see worker/src/engine/malloc-tunables.ts). The API alone does not need them.
+      ...(options.main === 'api' ? {} : engineProcessEnv),
+      ...options.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+    });
     const { child, logs, waitForExit } = spawnService(env, options.main);
     const baseUrl = `http://127.0.0.1:${port}`;
     const service: ServiceProcess = {
@@ -240,7 +245,9 @@ export async function runServiceToExit(
   timeoutMs = 30_000,
 ): Promise<ExitStatus & { output: string }> {
   const port = env.PORT ?? String(await freePort());
-  const { child, logs, waitForExit } = spawnService(serviceEnv({ ...env, PORT: port }));
+  const { child, logs, waitForExit } = spawnService(
+    serviceEnv({ ...engineProcessEnv, ...env, PORT: port }),
+  );
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     const status = await waitForExit();
