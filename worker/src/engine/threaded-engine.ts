@@ -101,6 +101,8 @@ class EngineOverThread implements ThreadedEngine {
   private nextCallId = 1;
   /** Set once the thread is gone or going: every call from then on rejects with it. */
   private closed: Error | null = null;
+  /** dispose() was called: the thread's exit is expected. */
+  private disposing = false;
   private readonly exited: Promise<void>;
   private markExited: () => void = () => {};
 
@@ -120,17 +122,23 @@ class EngineOverThread implements ThreadedEngine {
     // Only a running call keeps the process alive (see refWhileBusy).
     thread.unref();
     thread.on('message', (message: FromEngineThread) => this.onMessage(message));
-    thread.on('error', (error) => this.fail(error));
+    // An uncaught error in the thread comes first, then the exit: it becomes the cause.
+    let threadError: Error | undefined;
+    thread.on('error', (error) => {
+      threadError = error;
+    });
     thread.on('exit', (code) => {
       this.markExited();
-      if (this.closed === null) {
-        const error = new Error(`the engine thread exited unexpectedly (code ${code})`);
-        error.name = 'EngineThreadExited';
-        this.fail(error);
-        hooks.onExit?.(error);
-      } else {
-        this.fail(this.closed);
+      if (this.disposing) {
+        this.fail(this.closed ?? new Error('the generation engine has been disposed'));
+        return;
       }
+      const error = new Error(`the engine thread exited unexpectedly (code ${code})`, {
+        cause: threadError,
+      });
+      error.name = 'EngineThreadExited';
+      this.fail(error);
+      hooks.onExit?.(error);
     });
   }
 
@@ -176,7 +184,8 @@ class EngineOverThread implements ThreadedEngine {
   }
 
   async dispose(): Promise<void> {
-    if (this.closed === null) {
+    if (!this.disposing && this.closed === null) {
+      this.disposing = true;
       this.closed = new Error('the generation engine has been disposed');
       this.send({ type: 'dispose' });
     }
