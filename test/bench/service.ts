@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { defaultGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import { loadEngine } from '@warmgen/worker/engine/load-engine.ts';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
-import { submitBatch, submitJob, waitForBatch } from '../src/e2e/service-client.ts';
+import { submitBatch, waitForBatch } from '../src/e2e/service-client.ts';
 import { repoRoot, type ServiceProcess, startService } from '../src/e2e/service-process.ts';
 import { engineTrial } from './engine-reference.ts';
 import { startHealthProbe } from './health-probe.ts';

@@ -2,8 +2,9 @@ import type { GenerationParams } from '@warmgen/shared/domain/generation-params.
 import type { FinishReason } from '@warmgen/shared/domain/job.ts';
 
 /**
- * The generation engine: a GPT-2 model loaded once and kept warm, generating for a batch
- * of requests in one call, each row with its own parameters. Rows stop independently.
+ * The generation engine: a GPT-2 model loaded once and kept warm, generating for a running
+ * batch of rows, each with its own parameters. Rows join between decode steps and leave as
+ * soon as they finish (continuous batching), so calls to generate() may overlap.
  */
 export interface GenerationRequest {
   prompt: string;
@@ -41,8 +42,8 @@ export interface EngineOptions {
   /** Local folder holding config.json, tokenizer files and onnx/model.onnx. */
   modelDir: string;
   device: Device;
-  /** Most rows one generate() call accepts. */
-  maxBatchSize: number;
+  /** Most rows running at once (over all generate() calls); default from the budget (kv-budget.ts). */
+  maxBatchSize?: number;
   /**
    * Benchmarks only (fixed-length runs): EOS (50256) does not end a row and is kept in the
    * text. Not part of the public API's parameters.
@@ -51,10 +52,13 @@ export interface EngineOptions {
   /** onnxruntime threads per operator; default: onnxruntime's (one per physical core). */
   intraOpThreads?: number;
   /**
-   * Memory bound: the most KV-cache bytes one forward pass may produce. Rows beyond it
-   * decode in further passes of the same step (slower, bounded memory). Default 96 MiB.
+   * Memory bound: the KV-cache bytes all running rows may use together. A row waits for
+   * admission while it would not fit. Must hold one row at the model's full positions.
+   * Default: derived from the memory limit and the model's size (kv-budget.ts).
    */
-  kvBytesPerPass?: number;
+  kvBudgetBytes?: number;
+  /** Prompt tokens prefilled per decode step while other rows decode; default 64. */
+  prefillTokensPerStep?: number;
 }
 
 export interface GenerationEngine {
@@ -66,7 +70,10 @@ export interface GenerationEngine {
    * says what is wrong (e.g. prompt + max_new_tokens beyond the model's positions).
    */
   validate(request: GenerationRequest): string | null;
-  /** Generates for every row; throws before any compute if a row fails validate(). */
+  /**
+   * Adds the rows to the running batch and resolves with their outputs, in order, once all
+   * of them finished; throws before any compute if a row fails validate(). Calls overlap.
+   */
   generate(requests: GenerationRequest[]): Promise<GenerationOutput[]>;
   dispose(): Promise<void>;
 }

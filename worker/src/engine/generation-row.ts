@@ -11,8 +11,6 @@ export interface RowContext {
   eosTokenId: number;
   /** Benchmarks only: EOS is a token like any other and never ends a row. */
   ignoreEos: boolean;
-  /** performance.now() when the generate() call started. */
-  startedAtMs: number;
 }
 
 /**
@@ -40,6 +38,12 @@ export class GenerationRow {
   private text = '';
   private firstTokenAtMs: number | null = null;
   private result: GenerationOutput | null = null;
+  private failure: Error | null = null;
+  /** performance.now() when the row was submitted: its timings start there. */
+  private readonly startedAtMs = performance.now();
+  private readonly outcome = Promise.withResolvers<GenerationOutput>();
+  /** Resolves with the output when the row finishes; rejects if the engine failed it. */
+  readonly done: Promise<GenerationOutput> = this.outcome.promise;
 
   constructor(index: number, request: GenerationRequest, promptIds: number[], context: RowContext) {
     this.index = index;
@@ -59,8 +63,18 @@ export class GenerationRow {
     this.seen = new Set(promptIds);
   }
 
+  /** Finished (with an output) or failed: either way the row leaves the batch. */
   get finished(): boolean {
-    return this.reason !== null;
+    return this.reason !== null || this.failure !== null;
+  }
+
+  /** Ends the row with an error instead of an output (a forward pass that threw). */
+  fail(error: Error): void {
+    if (this.finished) {
+      return;
+    }
+    this.failure = error;
+    this.outcome.reject(error);
   }
 
   /** Most cache columns this row can ever need: its prompt plus every new token. */
@@ -107,14 +121,14 @@ export class GenerationRow {
 
   /** Ends the row once (later calls are ignored) and hands its output to onDone. */
   private finish(reason: FinishReason, nowMs: number): void {
-    if (this.reason !== null) {
+    if (this.finished) {
       return;
     }
     this.reason = reason;
     if (reason !== 'stop' && this.completion.length > 0) {
       this.text = this.context.codec.decode(this.completion);
     }
-    const { startedAtMs } = this.context;
+    const { startedAtMs } = this;
     const rowSeconds = (nowMs - startedAtMs) / 1000;
     this.result = {
       text: this.text,
@@ -132,6 +146,7 @@ export class GenerationRow {
     } catch {
       // The caller's bookkeeping must not break the decode of the neighbours.
     }
+    this.outcome.resolve(this.result);
   }
 
   /** The finished row's output: the object onDone received. */

@@ -16,23 +16,33 @@ import {
 
 /** Decode-loop bookkeeping on an exact fake graph (see fake-forward-pass.ts). */
 function fakeEngine(
-  options: { ignoreEos?: boolean; prefillLogitsBytes?: number; kvBytesPerPass?: number } = {},
+  options: {
+    ignoreEos?: boolean;
+    kvBudgetBytes?: number;
+    prefillTokensPerStep?: number;
+    idlePrefillTokens?: number;
+    maxBatchSize?: number;
+  } = {},
 ) {
   const forward = createFakeForwardPass();
   const engine = new Gpt2GenerationEngine({
     forward,
     codec: fakeCodec,
-    maxBatchSize: 8,
+    maxBatchSize: options.maxBatchSize ?? 8,
     maxPositions: 40,
     vocabSize: FAKE_VOCAB,
     eosTokenId: FAKE_EOS,
     ignoreEos: options.ignoreEos ?? false,
-    prefillLogitsBytes: options.prefillLogitsBytes ?? 1 << 20,
-    kvBytesPerPass: options.kvBytesPerPass ?? 1 << 20,
+    kvBudgetBytes: options.kvBudgetBytes ?? 1 << 20,
+    prefillTokensPerStep: options.prefillTokensPerStep ?? 64,
+    idlePrefillTokens: options.idlePrefillTokens ?? 512,
     release: async () => {},
   });
   return { engine, forward };
 }
+
+/** The fake cache: one layer, key and value, one float each per column. */
+const FAKE_BYTES_PER_COLUMN = 8;
 
 const greedy = (overrides: Partial<GenerationParams> = {}): GenerationParams => ({
   ...defaultGenerationParams,
@@ -60,11 +70,12 @@ describe('Gpt2GenerationEngine decode loop (fake graph)', () => {
     assert.equal(new Set(batched.map((o) => o.text)).size, prompts.length);
   });
 
-  it('slices finished rows out of the batch and trims padding nobody needs', async () => {
+  it('drops finished rows from the next step, so a step runs only the rows still going', async () => {
     const { engine, forward } = fakeEngine({ ignoreEos: true });
     await engine.generate(prompts);
-    // Prefill: 4 rows of width 7 (the longest prompt).
-    assert.deepEqual(forward.calls[0], { rows: 4, newTokens: 7, totalColumns: 7 });
+    // Prefill: the 4 prompts together, right-padded to the longest (7).
+    // The cache is as wide as the longest reach ('88' + 20 new tokens), not the model's 40.
+    assert.deepEqual(forward.calls[0], { rows: 4, newTokens: 7, pastColumns: 22 });
     const rowsPerStep = forward.calls.slice(1).map((call) => call.rows);
     // Rows finish after 5, 9, 12 and 20 tokens: a step runs only the rows still going.
     const expected = Array.from({ length: 19 }, (_, step) => {
@@ -72,10 +83,61 @@ describe('Gpt2GenerationEngine decode loop (fake graph)', () => {
       return [5, 9, 12, 20].filter((max) => generated < max).length;
     });
     assert.deepEqual(rowsPerStep, expected);
-    // Once only the '88' row is left the cache holds its own columns, no padding: its last
-    // step feeds token 19 after 2 prompt tokens and 18 cached ones.
-    const last = forward.calls.at(-1)!;
-    assert.equal(last.totalColumns, 2 + 19);
+  });
+
+  it('admits a row submitted mid-decode into the running batch, same output as alone', async () => {
+    const { engine, forward } = fakeEngine({ ignoreEos: true });
+    const [aloneLate] = await engine.generate([prompts[1]!]);
+    const [aloneEarly] = await engine.generate([prompts[3]!]);
+    forward.calls.length = 0;
+    let late: Promise<GenerationOutput[]> | null = null;
+    const run = forward.run;
+    forward.run = async (feeds) => {
+      if (forward.calls.length === 4 && late === null) {
+        late = engine.generate([prompts[1]!]);
+      }
+      return run(feeds);
+    };
+    const [early] = await engine.generate([prompts[3]!]);
+    const [lateOutput] = await late!;
+    assert.equal(early!.text, aloneEarly!.text);
+    assert.equal(lateOutput!.text, aloneLate!.text);
+    // The early row decoded alone, then beside the newcomer (prefilled between steps),
+    // then alone again once the newcomer's 5 tokens were done; never a pass it waited out.
+    const rows = forward.calls.map((call) => `${call.rows}x${call.newTokens}`);
+    // (The newcomer arrives while the 5th pass runs, so it is prefilled after it.)
+    assert.deepEqual(rows.slice(0, 7), ['1x2', '1x1', '1x1', '1x1', '1x1', '1x7', '2x1']);
+    assert.ok(rows.slice(7).includes('1x1'));
+    assert.equal(forward.calls.filter((call) => call.rows === 2).length, 4);
+  });
+
+  it("reuses a finished row's slot: never more rows than maxBatchSize, all complete", async () => {
+    const { engine, forward } = fakeEngine({ ignoreEos: true, maxBatchSize: 2 });
+    const alone = await Promise.all(prompts.map((p) => engine.generate([p])));
+    forward.calls.length = 0;
+    const together = await Promise.all(prompts.map((p) => engine.generate([p])));
+    assert.deepEqual(
+      together.map(([o]) => o!.text),
+      alone.map(([o]) => o!.text),
+    );
+    assert.ok(forward.calls.every((call) => call.rows <= 2));
+    // A slot freed by a short row is taken by a waiting one while the long one decodes.
+    assert.ok(forward.calls.some((call, i) => i > 1 && call.newTokens > 1));
+  });
+
+  it('fails only the rows of a pass that throws; later rows run', async () => {
+    const { engine, forward } = fakeEngine({ ignoreEos: true });
+    const run = forward.run;
+    forward.run = async (feeds) => {
+      if (forward.calls.length === 2) {
+        forward.calls.push({ rows: 0, newTokens: 0, pastColumns: 0 });
+        throw new Error('onnxruntime: boom');
+      }
+      return run(feeds);
+    };
+    await assert.rejects(engine.generate([prompts[0]!]), /boom/);
+    const [after] = await engine.generate([prompts[0]!]);
+    assert.equal(after!.completionTokens, 12);
   });
 
   it('hands each row its output as soon as it finishes, before the slowest row ends', async () => {
@@ -147,50 +209,47 @@ describe('Gpt2GenerationEngine decode loop (fake graph)', () => {
     assert.equal(ignoring!.completionTokens, 30);
   });
 
-  it('prefills in row groups when the logits would exceed the budget, same result', async () => {
+  it('prefills a long prompt in chunks of the per-step budget while others decode, same result', async () => {
     const whole = await fakeEngine({ ignoreEos: true }).engine.generate(prompts);
-    // Room for 7 positions x 10 vocab x 4 bytes: the 7-token prompt needs a pass of its
-    // own, the two short prompts after it share one.
-    const split = fakeEngine({ ignoreEos: true, prefillLogitsBytes: 7 * FAKE_VOCAB * 4 });
-    const grouped = await split.engine.generate(prompts);
-    assert.deepEqual(
-      grouped.map((o) => o.text),
-      whole.map((o) => o.text),
-    );
-    assert.deepEqual(
-      split.forward.calls.slice(0, 4).map((call) => [call.rows, call.newTokens]),
-      [
-        [1, 1],
-        [1, 7],
-        [2, 2],
-        [4, 1],
-      ],
-    );
-  });
-
-  it('splits rows over passes to bound the KV cache, merging them as rows finish', async () => {
-    const whole = await fakeEngine({ ignoreEos: true }).engine.generate(prompts);
-    // The fake cache costs 4 bytes per row and column. Rows need at most 10 ('' + 9),
-    // 12, 13 and 22 ('88' + 20) columns: 104 bytes lets two short rows share a pass.
-    const budget = 104;
-    const split = fakeEngine({ ignoreEos: true, kvBytesPerPass: budget });
-    const outputs = await split.engine.generate(prompts);
+    const chunked = fakeEngine({ ignoreEos: true, prefillTokensPerStep: 3, idlePrefillTokens: 3 });
+    const outputs = await chunked.engine.generate(prompts);
     assert.deepEqual(
       outputs.map((o) => o.text),
       whole.map((o) => o.text),
     );
-    for (const call of split.forward.calls) {
-      assert.ok(call.rows * call.totalColumns * 4 <= budget, JSON.stringify(call));
-    }
-    // Prefill: ['' and '1234567'], ['3'], ['88'] in three passes.
-    assert.deepEqual(
-      split.forward.calls.slice(0, 3).map((call) => call.rows),
-      [2, 1, 1],
+    // No pass prefills more than 3 tokens (padding included), so the 7-token prompt took
+    // three passes (3 + 3 + 1) while the other rows went on decoding.
+    const prefills = chunked.forward.calls.filter((call) => call.newTokens > 1 || call.rows === 1);
+    assert.ok(
+      chunked.forward.calls.every(
+        (call) => call.rows * call.newTokens <= 3 || call.newTokens === 1,
+      ),
     );
-    // Decode passes per step: 3 while '1234567' runs (steps 1-4); then '' and '3' fit one
-    // pass (2 x 13 x 4 = 104), so 2 until '' ends (step 8) and '3' ends (step 11); then 1
-    // until '88' ends (step 19). Without merging, steps 5-8 would take 3 passes each.
-    assert.equal(split.forward.calls.length - 3, 4 * 3 + 7 * 2 + 8 * 1);
+    assert.ok(prefills.length >= 3);
+  });
+
+  it('admits rows only while the KV budget holds them all at their full length, same result', async () => {
+    const whole = await fakeEngine({ ignoreEos: true }).engine.generate(prompts);
+    // Rows reach 13 ('3' + 12), 12, 10 ('' + 9) and 22 ('88' + 20) columns; 30 columns of
+    // budget hold two rows of up to 13 at once, or the 22-column row alone.
+    const budget = 30 * FAKE_BYTES_PER_COLUMN;
+    const bounded = fakeEngine({ ignoreEos: true, kvBudgetBytes: budget });
+    let peakBytes = 0;
+    bounded.engine.onStep = () => {
+      peakBytes = Math.max(peakBytes, bounded.engine.kvBytes);
+    };
+    const outputs = await bounded.engine.generate(prompts);
+    assert.deepEqual(
+      outputs.map((o) => o.text),
+      whole.map((o) => o.text),
+    );
+    assert.ok(peakBytes > 0 && peakBytes <= budget, `peak ${peakBytes} > ${budget}`);
+    assert.ok(bounded.forward.calls.every((call) => call.rows <= 2));
+    assert.ok(
+      bounded.forward.calls.every(
+        (call) => call.rows * call.pastColumns * FAKE_BYTES_PER_COLUMN <= budget,
+      ),
+    );
   });
 
   it('stops at a stop sequence and cuts the text before it', async () => {

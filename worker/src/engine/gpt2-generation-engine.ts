@@ -1,4 +1,4 @@
-import { type DecodeSettings, decodeBatch, type ForwardPass } from './batched-decode.ts';
+import { ContinuousBatch, type DecodeForward, type StepReport } from './continuous-batch.ts';
 import type { GenerationEngine, GenerationOutput, GenerationRequest } from './generation-engine.ts';
 import { GenerationRequestError } from './generation-request-error.ts';
 import { GenerationRow } from './generation-row.ts';
@@ -7,7 +7,7 @@ import type { TextCodec } from './text-codec.ts';
 import { TokenSampler } from './token-sampler.ts';
 
 export interface Gpt2EngineParts {
-  forward: ForwardPass;
+  forward: DecodeForward;
   codec: TextCodec;
   maxBatchSize: number;
   maxPositions: number;
@@ -15,10 +15,12 @@ export interface Gpt2EngineParts {
   /** <|endoftext|>: ends a row, pads the batch, and stands in for an empty prompt. */
   eosTokenId: number;
   ignoreEos: boolean;
-  /** Bounds the prefill logits of one forward pass (see batch-plan.ts). */
-  prefillLogitsBytes: number;
-  /** Bounds the KV cache one forward pass produces (see batch-plan.ts). */
-  kvBytesPerPass: number;
+  /** KV-cache bytes of all running rows together (see continuous-batch.ts). */
+  kvBudgetBytes: number;
+  /** Prompt tokens prefilled per decode step while rows decode (see continuous-batch.ts). */
+  prefillTokensPerStep: number;
+  /** Prompt tokens one prefill pass may take when no row decodes. */
+  idlePrefillTokens: number;
   release(): Promise<void>;
 }
 
@@ -32,19 +34,40 @@ export interface Gpt2EngineParts {
  * - An empty prompt is fed as a single <|endoftext|> (GPT-2 needs at least one token, and
  *   that is the token it saw between documents in training); promptTokens counts it.
  * - completionTokens counts every token the row generated, the ending EOS included.
+ * - generate() calls may overlap: every call's rows join one running batch (continuous
+ *   batching), so a caller that submits each job on its own as a slot frees up keeps the
+ *   batch full. Each row's output arrives through its onDone and the call's result.
  */
 export class Gpt2GenerationEngine implements GenerationEngine {
   readonly maxBatchSize: number;
   readonly maxPositions: number;
   private readonly parts: Gpt2EngineParts;
-  private readonly sampler: TokenSampler;
+  private readonly batch: ContinuousBatch;
   private disposed = false;
 
   constructor(parts: Gpt2EngineParts) {
     this.parts = parts;
     this.maxBatchSize = parts.maxBatchSize;
     this.maxPositions = parts.maxPositions;
-    this.sampler = new TokenSampler(parts.vocabSize);
+    this.batch = new ContinuousBatch(parts.forward, new TokenSampler(parts.vocabSize), {
+      maxRows: parts.maxBatchSize,
+      kvBudgetBytes: parts.kvBudgetBytes,
+      prefillTokensPerStep: parts.prefillTokensPerStep,
+      idlePrefillTokens: parts.idlePrefillTokens,
+      maxPositions: parts.maxPositions,
+      vocabSize: parts.vocabSize,
+      padTokenId: parts.eosTokenId,
+    });
+  }
+
+  /** Called after every step with what it did (benchmarks and tests observe the batch). */
+  set onStep(observer: ((report: StepReport) => void) | null) {
+    this.batch.onStep = observer;
+  }
+
+  /** KV-cache bytes allocated now. */
+  get kvBytes(): number {
+    return this.batch.kvBytes;
   }
 
   validate(request: GenerationRequest): string | null {
@@ -78,35 +101,24 @@ export class Gpt2GenerationEngine implements GenerationEngine {
         rowErrors,
       );
     }
-    if (requests.length === 0) {
-      return [];
-    }
-
-    const startedAtMs = performance.now();
     const context = {
       codec: this.parts.codec,
       eosTokenId: this.parts.eosTokenId,
       ignoreEos: this.parts.ignoreEos,
-      startedAtMs,
     };
     const rows = requests.map(
       (request, index) => new GenerationRow(index, request, prompts[index]!, context),
     );
-    const { layout } = this.parts.forward;
-    const settings: DecodeSettings = {
-      padTokenId: this.parts.eosTokenId,
-      prefillLogitsBytes: this.parts.prefillLogitsBytes,
-      vocabSize: this.parts.vocabSize,
-      kvBytesPerPass: this.parts.kvBytesPerPass,
-      kvBytesPerRowColumn: layout.pastNames.length * layout.nHead * layout.headDim * 4,
-    };
-    await decodeBatch(this.parts.forward, rows, this.sampler, settings);
-    return rows.map((row) => row.output());
+    for (const row of rows) {
+      this.batch.submit(row);
+    }
+    return Promise.all(rows.map((row) => row.done));
   }
 
   async dispose(): Promise<void> {
     if (!this.disposed) {
       this.disposed = true;
+      await this.batch.close(new Error('the generation engine has been disposed'));
       await this.parts.release();
     }
   }

@@ -1,144 +1,153 @@
-import { resolve } from 'node:path';
-import { AutoModelForCausalLM } from '@huggingface/transformers';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { ForwardPass } from './batched-decode.ts';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { InferenceSession, type Tensor } from 'onnxruntime-node';
+import { ensureDecodeGraph } from '../model-builder/decode-graph-file.ts';
+import type { DecodeForward } from './continuous-batch.ts';
 import type { EngineOptions, GenerationEngine } from './generation-engine.ts';
 import { Gpt2GenerationEngine } from './gpt2-generation-engine.ts';
-import type { CacheLayout } from './kv-cache-batch.ts';
+import { defaultKvBudgetBytes, defaultMaxBatch } from './kv-budget.ts';
+import { bytesPerRowColumn, type KvLayout } from './kv-slots.ts';
 import { loadCodec } from './load-codec.ts';
 import { checkModelFolder, type ModelFolder } from './model-folder.ts';
 import { ModelFolderError } from './model-folder-error.ts';
 import { sessionOptionsFor } from './session-options.ts';
 
 /**
- * Prefill logits beyond this are split into row groups. 128 MiB holds a full batch of 32
- * prompts of 20 tokens, or one 650-token prompt; onnxruntime holds a second copy while
- * handing the output over, so the peak is about twice this.
+ * Prompt tokens prefilled beside each decode step (continuous-batch.ts). Measured with
+ * bench:engine's admission case on the 2-core machine: see the README's Benchmarks.
  */
-const PREFILL_LOGITS_BYTES = 32 * 1024 * 1024;
-/**
- * Default cap on the KV cache one forward pass produces (see batch-plan.ts). 96 MiB is 16
- * rows of 80 columns of GPT-2 small: a batch of 32 short requests decodes in two passes
- * of 16 per step, which keeps the worker under 1.5 GB at about the same tokens/s (at 16
- * rows a pass is already compute-bound on 2 cores). Longer rows mean fewer rows per pass.
- */
-const DEFAULT_KV_BYTES_PER_PASS = 96 * 1024 * 1024;
+export const DEFAULT_PREFILL_TOKENS_PER_STEP = 64;
+/** With nothing decoding, one prefill pass may take this many prompt tokens. */
+const IDLE_PREFILL_TOKENS = 512;
 
 /**
- * Loads the tokenizer and GPT-2 graph ONCE from a local folder with transformers.js on
- * onnxruntime-node, and returns the engine that keeps them warm. The folder is checked
+ * Loads the tokenizer (transformers.js) and warmgen's decode graph (onnxruntime-node) ONCE
+ * from a local folder, and returns the engine that keeps them warm. The folder is checked
  * first so a bad one fails with one ModelFolderError naming the file; a library error
  * while loading is wrapped the same way, keeping the original as `cause`.
  *
- * The decode loop calls the loaded onnxruntime session directly (transformers.js's
- * generate() applies one set of parameters to the whole batch and keeps finished rows
- * computing); transformers.js still owns file resolution, device and dtype selection.
+ * The graph is onnx/warmgen-decode.onnx (decode-graph.ts), written from the folder's
+ * model.onnx if the folder has none yet. It is opened with onnxruntime directly rather than
+ * through transformers.js: the library would look for external data named after the graph
+ * (warmgen-decode.onnx_data), while the decode graph shares model.onnx_data; and its
+ * generate() applies one set of parameters to a whole batch, where every row here has its
+ * own and joins or leaves between steps.
  */
-export async function loadEngine(options: EngineOptions): Promise<GenerationEngine> {
-  if (!Number.isInteger(options.maxBatchSize) || options.maxBatchSize < 1) {
-    throw new Error(`maxBatchSize must be an integer >= 1, got ${options.maxBatchSize}`);
-  }
+export async function loadEngine(
+  options: EngineOptions,
+  log: (message: string) => void = () => {},
+): Promise<GenerationEngine> {
   const folder = await checkModelFolder(resolve(options.modelDir));
+  const layout = kvLayoutOf(folder);
+  const kvBudgetBytes = options.kvBudgetBytes ?? defaultKvBudgetBytes(await weightBytesOf(folder));
+  const fullRowBytes = folder.nPositions * bytesPerRowColumn(layout);
+  if (!(kvBudgetBytes >= fullRowBytes)) {
+    throw new KvBudgetError(kvBudgetBytes, fullRowBytes, folder.nPositions);
+  }
+  const maxBatchSize =
+    options.maxBatchSize ?? defaultMaxBatch(kvBudgetBytes, bytesPerRowColumn(layout));
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new Error(`maxBatchSize must be an integer >= 1, got ${maxBatchSize}`);
+  }
+  log(
+    `KV cache budget ${(kvBudgetBytes / 2 ** 20).toFixed(0)} MB${options.kvBudgetBytes === undefined ? ' (default: half the memory left after the model)' : ''}, up to ${maxBatchSize} running rows${options.maxBatchSize === undefined ? ' (default)' : ''}`,
+  );
   const codec = await loadCodec(folder);
-  const model = await AutoModelForCausalLM.from_pretrained(folder.dir, {
-    local_files_only: true,
-    device: options.device,
-    dtype: folder.dtype as 'fp32',
-    session_options: sessionOptionsFor(options.device, { intraOpThreads: options.intraOpThreads }),
-  }).catch((error: unknown) => {
+  const graphPath = await ensureDecodeGraph(folder, (path) =>
+    log(`writing the decode graph ${path} (once per model folder)`),
+  );
+  const session = await InferenceSession.create(
+    graphPath,
+    sessionOptionsFor(options.device, { intraOpThreads: options.intraOpThreads }),
+  ).catch((error: unknown) => {
     if (options.device === 'cuda') {
       throw new Error(
         `device cuda: the model could not be loaded with the CUDA execution provider (is onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a GPU present?): ${messageOf(error)}`,
         { cause: error },
       );
     }
-    throw new ModelFolderError(folder.onnxPath, `could not be loaded: ${messageOf(error)}`, {
+    throw new ModelFolderError(graphPath, `could not be loaded: ${messageOf(error)}`, {
       cause: error,
     });
   });
 
   try {
-    const session = model.sessions.model as InferenceSession | undefined;
-    if (!session) {
-      throw new ModelFolderError(folder.onnxPath, 'no "model" session was created from it');
-    }
-    const forward = forwardPassOf(session, folder);
+    const forward = forwardOf(session, layout, graphPath);
     return new Gpt2GenerationEngine({
       forward,
       codec,
-      maxBatchSize: options.maxBatchSize,
+      maxBatchSize,
       maxPositions: folder.nPositions,
       vocabSize: folder.vocabSize,
       eosTokenId: folder.eosTokenId,
       ignoreEos: options.ignoreEos ?? false,
-      prefillLogitsBytes: PREFILL_LOGITS_BYTES,
-      kvBytesPerPass: options.kvBytesPerPass ?? DEFAULT_KV_BYTES_PER_PASS,
+      kvBudgetBytes,
+      prefillTokensPerStep: options.prefillTokensPerStep ?? DEFAULT_PREFILL_TOKENS_PER_STEP,
+      idlePrefillTokens: IDLE_PREFILL_TOKENS,
       release: async () => {
-        await model.dispose();
+        await session.release();
       },
     });
   } catch (error) {
-    await model.dispose();
+    await session.release();
     throw error;
   }
 }
 
-/** Checks the graph against the GPT-2 contract, then wraps its run(). */
-function forwardPassOf(session: InferenceSession, folder: ModelFolder): ForwardPass {
-  const pastNames: string[] = [];
-  const presentNames: string[] = [];
-  const layout: CacheLayout = {
-    pastNames,
-    presentNames,
-    nHead: folder.nHead,
-    headDim: folder.nEmbd / folder.nHead,
-  };
-  const missing: string[] = [];
-  const requireName = (names: readonly string[], name: string) => {
-    if (!names.includes(name)) {
-      missing.push(name);
+/** Bytes of the folder's model.onnx and its external data files. */
+async function weightBytesOf(folder: ModelFolder): Promise<number> {
+  const dir = dirname(folder.onnxPath);
+  const names = await readdir(dir);
+  let bytes = 0;
+  for (const name of names) {
+    if (name === 'model.onnx' || name.startsWith('model.onnx_data')) {
+      bytes += (await stat(join(dir, name))).size;
     }
-  };
-  requireName(session.inputNames, 'input_ids');
-  requireName(session.inputNames, 'attention_mask');
-  requireName(session.outputNames, 'logits');
+  }
+  return bytes;
+}
+
+/** KV_CACHE_MB (or the engine option) cannot hold one row at the model's full length. */
+export class KvBudgetError extends Error {
+  override readonly name = 'KvBudgetError';
+  constructor(budgetBytes: number, fullRowBytes: number, positions: number) {
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    super(
+      `KV_CACHE_MB is ${mb(budgetBytes)} MB, too small for one row at the model's ${positions} positions (${mb(fullRowBytes)} MB): set KV_CACHE_MB to at least ${Math.ceil(fullRowBytes / 2 ** 20)}`,
+    );
+  }
+}
+
+export function kvLayoutOf(folder: Pick<ModelFolder, 'nLayer' | 'nHead' | 'nEmbd'>): KvLayout {
+  const pastNames: string[] = [];
+  const newNames: string[] = [];
   for (let layer = 0; layer < folder.nLayer; layer++) {
     for (const kind of ['key', 'value']) {
-      const past = `past_key_values.${layer}.${kind}`;
-      const present = `present.${layer}.${kind}`;
-      requireName(session.inputNames, past);
-      requireName(session.outputNames, present);
-      pastNames.push(past);
-      presentNames.push(present);
+      pastNames.push(`past_key_values.${layer}.${kind}`);
+      newNames.push(`new_${kind}.${layer}`);
     }
   }
+  return { pastNames, newNames, nHead: folder.nHead, headDim: folder.nEmbd / folder.nHead };
+}
+
+const DECODE_INPUTS = ['input_ids', 'position_ids', 'attention_bias', 'logits_index'];
+
+/** Checks the graph against the decode contract (decode-graph.ts), then wraps its run(). */
+function forwardOf(session: InferenceSession, layout: KvLayout, graphPath: string): DecodeForward {
+  const missing = [
+    ...[...DECODE_INPUTS, ...layout.pastNames].filter((name) => !session.inputNames.includes(name)),
+    ...['logits', ...layout.newNames].filter((name) => !session.outputNames.includes(name)),
+  ];
   if (missing.length > 0) {
     throw new ModelFolderError(
-      folder.onnxPath,
-      `graph does not match config.json (n_layer ${folder.nLayer}): missing ${missing.join(', ')}`,
+      graphPath,
+      `does not follow the decode graph contract: missing ${missing.join(', ')}`,
     );
   }
-  const cacheInput = session.inputMetadata.find((meta) => meta.name === layout.pastNames[0]);
-  if (cacheInput?.isTensor && cacheInput.type !== 'float32') {
-    throw new ModelFolderError(
-      folder.onnxPath,
-      `past_key_values are ${cacheInput.type}; the engine needs a float32 KV cache`,
-    );
-  }
-
-  const inputNames = new Set(session.inputNames);
-  const fetches = [...session.outputNames];
+  const fetches = ['logits', ...layout.newNames];
   return {
     layout,
-    run: async (feeds) => {
-      const used: Record<string, Tensor> = {};
-      for (const [name, tensor] of Object.entries(feeds)) {
-        if (inputNames.has(name)) {
-          used[name] = tensor;
-        }
-      }
-      return (await session.run(used, fetches)) as Record<string, Tensor>;
-    },
+    run: async (feeds) => (await session.run(feeds, fetches)) as Record<string, Tensor>,
   };
 }
 

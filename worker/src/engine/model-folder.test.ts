@@ -109,11 +109,44 @@ describe('loadEngine with a bad model folder', () => {
     await expectFolderError(dir, 'onnx/model.onnx_data', /external weight data .* is missing/);
   });
 
-  it('a corrupt ONNX file (onnxruntime error wrapped, cause kept)', async () => {
-    const dir = await brokenCopy((d) =>
-      writeFile(join(d, 'onnx', 'model.onnx'), 'this is not a protobuf'),
-    );
+  it('a corrupt ONNX file (the parse error wrapped, cause kept)', async () => {
+    const dir = await brokenCopy(async (d) => {
+      await writeFile(join(d, 'onnx', 'model.onnx'), 'this is not a protobuf');
+      await rm(join(d, 'onnx', 'warmgen-decode.json'));
+    });
     await expectFolderError(dir, 'onnx/model.onnx', /could not be loaded/, true);
+  });
+
+  it('a decode graph made from another model.onnx is stale, named with what to do', async () => {
+    const dir = await brokenCopy(async (d) => {
+      const graph = await readFile(join(d, 'onnx', 'model.onnx'));
+      // Same graph, one byte more: another file as far as the stamp's sha256 goes.
+      await writeFile(join(d, 'onnx', 'model.onnx'), Buffer.concat([graph, Buffer.from([0])]));
+    });
+    await expectFolderError(
+      dir,
+      'onnx/warmgen-decode.onnx',
+      /is stale: .*another model\.onnx.*model:push/,
+    );
+  });
+
+  it('a decode graph from an older warmgen is rebuilt at load, not refused', async () => {
+    const dir = await brokenCopy(async (d) => {
+      const stampPath = join(d, 'onnx', 'warmgen-decode.json');
+      const stamp = JSON.parse(await readFile(stampPath, 'utf8'));
+      await writeFile(stampPath, JSON.stringify({ ...stamp, version: 0 }));
+    });
+    const built: string[] = [];
+    const engine = await loadEngine({ modelDir: dir, device: 'cpu', maxBatchSize: 1 }, (line) =>
+      built.push(line),
+    );
+    await engine.dispose();
+    assert.ok(
+      built.some((line) => /writing the decode graph/.test(line)),
+      built.join('\n'),
+    );
+    const stamp = JSON.parse(await readFile(join(dir, 'onnx', 'warmgen-decode.json'), 'utf8'));
+    assert.notEqual(stamp.version, 0);
   });
 
   it('a graph with fewer layers than config.json says', async () => {
@@ -122,6 +155,6 @@ describe('loadEngine with a bad model folder', () => {
         config.n_layer = 3;
       }),
     );
-    await expectFolderError(dir, 'onnx/model.onnx', /missing past_key_values\.2\.key/);
+    await expectFolderError(dir, 'onnx/model.onnx', /no initializer named transformer\.h\.2\./);
   });
 });

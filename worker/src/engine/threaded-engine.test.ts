@@ -171,6 +171,7 @@ describe('loadThreadedEngine failures', () => {
     const dir = join(scratch, 'corrupt');
     await cp(await ensureModel('tiny'), dir, { recursive: true });
     await writeFile(join(dir, 'onnx', 'model.onnx'), 'this is not a protobuf');
+    await rm(join(dir, 'onnx', 'warmgen-decode.json'));
     await assert.rejects(
       loadThreadedEngine({ modelDir: dir, device: 'cpu', maxBatchSize: 1 }),
       (error: unknown) => {

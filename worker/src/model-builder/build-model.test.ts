@@ -36,6 +36,8 @@ test('writes the files transformers.js reads, with the declared parameter count'
     '/config.json',
     '/generation_config.json',
     '/onnx/model.onnx',
+    '/onnx/warmgen-decode.json',
+    '/onnx/warmgen-decode.onnx',
     '/tokenizer.json',
     '/tokenizer_config.json',
   ]);

@@ -1,6 +1,7 @@
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import { DECODE_STAMP_FILE, writeDecodeGraph } from './decode-graph-file.ts';
 import { buildGpt2Graph } from './gpt2-graph.ts';
 import {
   END_OF_TEXT_ID,
@@ -20,7 +21,8 @@ import { elementCount, generateWeightArray, generateWeights, weightPlan } from '
  * (shared/docs/model-folder.md): real GPT-2 tokenizer, seeded random weights.
  * Same size and seed => byte-identical files.
  */
-export const BUILDER_VERSION = 1;
+/** 3: the folder also holds warmgen's decode graph (decode-graph-file.ts), version 2. */
+export const BUILDER_VERSION = 3;
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';
@@ -172,6 +174,12 @@ async function writeModelFiles(
   const modelBytes = onnx.ModelProto.encode(model).finish();
   await writeFile(join(onnxDir, 'model.onnx'), modelBytes);
   bytes += modelBytes.byteLength;
+  const decodePath = await writeDecodeGraph({
+    ...spec,
+    dir: outDir,
+    onnxPath: join(onnxDir, 'model.onnx'),
+  });
+  bytes += (await stat(decodePath)).size + (await stat(join(onnxDir, DECODE_STAMP_FILE))).size;
 
   const tokenizer = await buildTokenizerFiles(spec.nPositions);
   const textFiles: [string, string][] = [

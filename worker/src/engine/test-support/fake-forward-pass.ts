@@ -1,71 +1,90 @@
 import { Tensor } from 'onnxruntime-node';
-import type { ForwardPass } from '../batched-decode.ts';
+import type { DecodeForward } from '../continuous-batch.ts';
 import type { TextCodec } from '../text-codec.ts';
 
 /**
- * A stand-in for the GPT-2 graph with exact, checkable arithmetic, for testing the decode
- * loop's bookkeeping (padding, masks, positions, cache slicing) without float noise.
- * Vocabulary: ids 0..9, written as the digits '0'..'9'; 9 is <|endoftext|>.
- * The cache holds, per column, the token id fed there. The next token is a hash of the
- * row's visible history (cached columns whose mask is 1, then the new tokens), so any
- * mix-up of rows, padding or positions changes the output.
+ * A stand-in for the decode graph (decode-graph.ts) with exact, checkable arithmetic, for
+ * testing the engine's bookkeeping (slots, masks, positions, chunked prefill, admission)
+ * without float noise. Vocabulary: ids 0..9, written as the digits '0'..'9'; 9 is
+ * <|endoftext|>. The cache holds, per column, the token id fed there (one layer, one head
+ * of size 1). The next token is a hash of the row's visible history (cached columns and new
+ * tokens the attention bias lets the query see), so any mix-up of rows, slots, masks or
+ * positions changes the output.
  */
 export const FAKE_VOCAB = 10;
 export const FAKE_EOS = 9;
 
 export interface FakeCall {
   rows: number;
+  /** Width of the pass: 1 for a decode step, the padded chunk for a prefill. */
   newTokens: number;
-  /** Columns of the attention mask (cache + new). */
-  totalColumns: number;
+  /** Cached columns fed per row (the buffers' stride). */
+  pastColumns: number;
 }
 
-export function createFakeForwardPass(): ForwardPass & { calls: FakeCall[] } {
+export type FakeForward = DecodeForward & { calls: FakeCall[] };
+
+export function createFakeForwardPass(): FakeForward {
   const calls: FakeCall[] = [];
-  const layout = { pastNames: ['past.0'], presentNames: ['present.0'], nHead: 1, headDim: 1 };
+  const layout = {
+    pastNames: ['past_key_values.0.key', 'past_key_values.0.value'],
+    newNames: ['new_key.0', 'new_value.0'],
+    nHead: 1,
+    headDim: 1,
+  };
   return {
     layout,
     calls,
     run: async (feeds) => {
       const ids = feeds.input_ids!;
       const [rows = 0, width = 0] = ids.dims;
-      const mask = feeds.attention_mask!.data as BigInt64Array;
+      const idData = ids.data as BigInt64Array;
       const positions = feeds.position_ids!.data as BigInt64Array;
-      const past = feeds['past.0']!;
-      const pastLength = past.dims[2]!;
-      const total = pastLength + width;
-      if (feeds.attention_mask!.dims[1] !== total || past.dims[0] !== rows) {
-        throw new Error(`shape mismatch: mask ${feeds.attention_mask!.dims}, past ${past.dims}`);
+      const past = feeds['past_key_values.0.key']!;
+      const stride = past.dims[3]!;
+      const bias = feeds.attention_bias!;
+      const total = stride + width;
+      if (bias.dims.join() !== [rows, 1, width, total].join() || past.dims[0] !== rows) {
+        throw new Error(`shape mismatch: bias ${bias.dims}, past ${past.dims}`);
       }
-      calls.push({ rows, newTokens: width, totalColumns: total });
+      calls.push({ rows, newTokens: width, pastColumns: stride });
       const pastData = past.data as Float32Array;
-      const present = new Float32Array(rows * total);
-      const logits = new Float32Array(rows * width * FAKE_VOCAB);
+      const biasData = bias.data as Float32Array;
+      const index = feeds.logits_index!.data as BigInt64Array;
+      const logits = new Float32Array(rows * FAKE_VOCAB);
       for (let r = 0; r < rows; r++) {
+        const flat = Number(index[r]!);
+        const t = flat - r * width;
+        if (t < 0 || t >= width) {
+          throw new Error(`row ${r}: logits_index ${flat} is outside the row`);
+        }
         const history: number[] = [];
+        let cached = 0;
         for (let c = 0; c < total; c++) {
-          const token =
-            c < pastLength
-              ? pastData[r * pastLength + c]!
-              : Number((ids.data as BigInt64Array)[r * width + c - pastLength]!);
-          present[r * total + c] = token;
-          if (mask[r * total + c] === 1n) {
-            if (
-              c >= pastLength &&
-              positions[r * width + c - pastLength] !== BigInt(history.length)
-            ) {
-              throw new Error(`row ${r}: wrong position id at column ${c}`);
-            }
-            history.push(token);
+          if (biasData[(r * width + t) * total + c] !== 0) {
+            continue;
           }
+          if (c < stride) {
+            cached++;
+            history.push(pastData[r * stride + c]!);
+          } else {
+            history.push(Number(idData[r * width + c - stride]!));
+          }
+        }
+        if (positions[r * width + t] !== BigInt(cached + t)) {
+          throw new Error(
+            `row ${r}: position ${positions[r * width + t]} for query ${t} after ${cached} cached`,
+          );
         }
         const next =
           history.reduce((h, token, i) => (h * 7 + token * (i + 3)) % 97, 1) % FAKE_VOCAB;
-        logits[(r * width + width - 1) * FAKE_VOCAB + next] = 10;
+        logits[r * FAKE_VOCAB + next] = 10;
       }
+      const fed = Float32Array.from(idData, Number);
       return {
-        logits: new Tensor('float32', logits, [rows, width, FAKE_VOCAB]),
-        'present.0': new Tensor('float32', present, [rows, 1, total, 1]),
+        logits: new Tensor('float32', logits, [rows, FAKE_VOCAB]),
+        'new_key.0': new Tensor('float32', fed, [rows, 1, width, 1]),
+        'new_value.0': new Tensor('float32', fed.slice(), [rows, 1, width, 1]),
       };
     },
   };

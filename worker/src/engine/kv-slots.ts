@@ -1,0 +1,202 @@
+import { Tensor } from 'onnxruntime-node';
+
+/**
+ * The KV cache of every running row, in buffers the engine owns and appends to in place.
+ *
+ * Per layer two Float32Arrays: keys [slots, heads, headDim, stride] (transposed, so the
+ * decode graph's score MatMul reads them as they lie) and values [slots, heads, stride,
+ * headDim]. Row r's tokens fill columns 0..length-1 of slot r. A step feeds views of these
+ * buffers to the graph, which returns only the step's new columns (decode-graph.ts); they
+ * are written here, a few hundred KB a step. The cache itself is never copied by a step.
+ *
+ * Every row of a pass shares one column count (`stride`), so a step reads that many columns
+ * of every row (masked beyond each row's length). The engine chooses the slot count and
+ * the stride (continuous-batch.ts) and calls layOut() when they change: rarely, since it
+ * rounds them up.
+ */
+export interface KvLayout {
+  /** Graph inputs past_key_values.{i}.key / .value, in a fixed order (key, value per layer). */
+  pastNames: readonly string[];
+  /** Graph outputs new_key.{i} / new_value.{i}, in the same order. */
+  newNames: readonly string[];
+  nHead: number;
+  headDim: number;
+}
+
+/** Bytes of one row's cache per column (one token position, every layer, key and value). */
+export function bytesPerRowColumn(layout: KvLayout): number {
+  return layout.pastNames.length * layout.nHead * layout.headDim * 4;
+}
+
+/** Where a pass's rows are and how many new columns each one appends. */
+export interface PassRow {
+  /** Columns cached before the pass. */
+  columns: number;
+  /** Real new tokens of this row in the pass (the rest of `width` is padding). */
+  added: number;
+}
+
+export class KvSlots {
+  readonly layout: KvLayout;
+  private buffers: Float32Array[] = [];
+  private slotCount = 0;
+  private columnStride = 0;
+
+  constructor(layout: KvLayout) {
+    this.layout = layout;
+    this.buffers = layout.pastNames.map(() => new Float32Array(0));
+  }
+
+  get slots(): number {
+    return this.slotCount;
+  }
+
+  get stride(): number {
+    return this.columnStride;
+  }
+
+  get bytes(): number {
+    return this.slotCount * this.columnStride * bytesPerRowColumn(this.layout);
+  }
+
+  private get floatsPerSlot(): number {
+    return this.layout.nHead * this.columnStride * this.layout.headDim;
+  }
+
+  /**
+   * Lays the buffers out again at `slots` slots of `stride` columns, keeping the first
+   * used[s] columns of slot s (which must fit).
+   */
+  layOut(slots: number, stride: number, used: readonly number[]): void {
+    const newSlots = slots;
+    const newStride = stride;
+    const { nHead, headDim } = this.layout;
+    const oldStride = this.columnStride;
+    const keep = Math.min(this.slotCount, newSlots);
+    this.buffers = this.buffers.map((old, i) => {
+      const fresh = new Float32Array(newSlots * nHead * headDim * newStride);
+      const isKey = i % 2 === 0;
+      for (let s = 0; s < keep; s++) {
+        const cols = used[s] ?? 0;
+        if (cols === 0) {
+          continue;
+        }
+        if (cols > newStride) {
+          throw new RangeError(`slot ${s} holds ${cols} columns; the new stride is ${newStride}`);
+        }
+        if (isKey) {
+          // [slot, head, dim, stride]: one short run per (head, dim).
+          for (let row = 0; row < nHead * headDim; row++) {
+            const src = (s * nHead * headDim + row) * oldStride;
+            fresh.set(old.subarray(src, src + cols), (s * nHead * headDim + row) * newStride);
+          }
+        } else {
+          for (let h = 0; h < nHead; h++) {
+            const src = (s * nHead + h) * oldStride * headDim;
+            fresh.set(
+              old.subarray(src, src + cols * headDim),
+              (s * nHead + h) * newStride * headDim,
+            );
+          }
+        }
+      }
+      return fresh;
+    });
+    this.slotCount = newSlots;
+    this.columnStride = newStride;
+  }
+
+  /** Drops every buffer (no row running): memory goes back until the next admission. */
+  release(): void {
+    this.buffers = this.buffers.map(() => new Float32Array(0));
+    this.slotCount = 0;
+    this.columnStride = 0;
+  }
+
+  /** The past_* feeds over slots [start, start + count): views, not copies. */
+  pastFeeds(start: number, count: number): Record<string, Tensor> {
+    if (start < 0 || count < 1 || start + count > this.slotCount) {
+      throw new RangeError(`slots ${start}..${start + count - 1} outside 0..${this.slotCount - 1}`);
+    }
+    const { nHead, headDim, pastNames } = this.layout;
+    const per = this.floatsPerSlot;
+    const feeds: Record<string, Tensor> = {};
+    this.buffers.forEach((buffer, i) => {
+      const dims =
+        i % 2 === 0
+          ? [count, nHead, headDim, this.columnStride]
+          : [count, nHead, this.columnStride, headDim];
+      feeds[pastNames[i]!] = new Tensor(
+        'float32',
+        buffer.subarray(start * per, (start + count) * per),
+        dims,
+      );
+    });
+    return feeds;
+  }
+
+  /** Appends each pass row's new columns (new_key/new_value [count, heads, width, headDim]). */
+  append(
+    outputs: Record<string, Tensor>,
+    start: number,
+    rows: readonly PassRow[],
+    width: number,
+  ): void {
+    const { nHead, headDim, newNames } = this.layout;
+    const stride = this.columnStride;
+    this.buffers.forEach((buffer, i) => {
+      const name = newNames[i]!;
+      const output = outputs[name];
+      if (!output) {
+        throw new Error(`decode graph output ${name} is missing`);
+      }
+      const data = output.data as Float32Array;
+      const isKey = i % 2 === 0;
+      rows.forEach((row, b) => {
+        const slot = start + b;
+        for (let h = 0; h < nHead; h++) {
+          for (let t = 0; t < row.added; t++) {
+            const from = ((b * nHead + h) * width + t) * headDim;
+            const column = row.columns + t;
+            if (isKey) {
+              const base = (slot * nHead + h) * headDim * stride + column;
+              for (let d = 0; d < headDim; d++) {
+                buffer[base + d * stride] = data[from + d]!;
+              }
+            } else {
+              buffer.set(
+                data.subarray(from, from + headDim),
+                ((slot * nHead + h) * stride + column) * headDim,
+              );
+            }
+          }
+        }
+      });
+    });
+  }
+
+  /** Copies slot `from` into slot `to`. */
+  move(from: number, to: number): void {
+    if (from === to) {
+      return;
+    }
+    const per = this.floatsPerSlot;
+    for (const buffer of this.buffers) {
+      buffer.copyWithin(to * per, from * per, (from + 1) * per);
+    }
+  }
+
+  /** Exchanges two slots. */
+  swap(a: number, b: number): void {
+    if (a === b) {
+      return;
+    }
+    const per = this.floatsPerSlot;
+    const scratch = new Float32Array(per);
+    for (const buffer of this.buffers) {
+      scratch.set(buffer.subarray(a * per, (a + 1) * per));
+      buffer.copyWithin(a * per, b * per, (b + 1) * per);
+      buffer.set(scratch, b * per);
+    }
+  }
+}

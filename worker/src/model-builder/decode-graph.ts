@@ -1,0 +1,199 @@
+import { createGraphBuilder, ELEMENT_FLOAT, ELEMENT_INT64, valueInfo } from './graph-builder.ts';
+import { type Gpt2Shape, headDim } from './model-sizes.ts';
+import type { OnnxTypes } from './onnx-proto.ts';
+
+/**
+ * warmgen's decode graph: the same GPT-2 weights as onnx/model.onnx, wired for the engine's
+ * continuous batching over a KV cache that is never copied by a step.
+ *
+ * Attention reads the cache as it lies in the engine's buffers (kv-slots.ts) and never
+ * concatenates it with the step's new keys and values: scores over the cached columns and
+ * over the new columns are computed apart and joined (only the small score rows are
+ * concatenated), so onnxruntime does not copy the cache into a `present` tensor each step
+ * (the Concat that cost 40% of a step at 32 rows x 400 past, and the copy onnxruntime-node
+ * 1.30 makes of every fetched output). The graph returns only the new columns
+ * (new_key/new_value), which the engine writes into its buffers. Keys are cached transposed
+ * ([headDim, columns] per head) so the score MatMul reads them without a Transpose.
+ *
+ * Considered and dropped: com.microsoft GroupQueryAttention with a shared past/present
+ * buffer. It appends in place, but onnxruntime-node 1.30 copies every fetched output into a
+ * fresh JS ArrayBuffer, so the preallocated present (the whole cache) was copied each step
+ * anyway: measured 0.98-1.18 s per step at 32 rows x 544 columns against 0.21 s without it.
+ *
+ * Fused with onnxruntime's contrib operators (onnxruntime fuses none of these at load for a
+ * plain GPT-2 export, platform-facts.md): SkipLayerNormalization (residual add + bias +
+ * LayerNorm) and FastGelu (bias + GPT-2's tanh GELU).
+ *
+ * Contract (load-engine.ts checks it):
+ *   inputs  input_ids, position_ids int64 [batch, seq]; attention_bias float
+ *           [batch, 1, seq, past + seq] (0 where a query may attend, -1e9 elsewhere: cached
+ *           columns beyond the row's length, later new tokens); logits_index int64 [batch]
+ *           (flat index b * seq + position of the one position whose logits each row needs);
+ *           past_key_values.{i}.key float [batch, heads, headDim, past] (transposed) and
+ *           past_key_values.{i}.value float [batch, heads, past, headDim]
+ *   outputs logits float [batch, vocab]; new_key.{i} / new_value.{i} [batch, heads, seq, headDim]
+ */
+export const DECODE_GRAPH_VERSION = 2;
+export const MS_DOMAIN = 'com.microsoft';
+const LAYER_NORM_EPSILON = 1e-5;
+
+/** Hugging Face's GPT-2 state-dict names, which the stand-in builder also uses. */
+export function gpt2WeightNames(nLayer: number): string[] {
+  const names = ['transformer.wte.weight', 'transformer.wpe.weight'];
+  for (let i = 0; i < nLayer; i++) {
+    const p = `transformer.h.${i}`;
+    for (const part of ['ln_1', 'attn.c_attn', 'attn.c_proj', 'ln_2', 'mlp.c_fc', 'mlp.c_proj']) {
+      names.push(`${p}.${part}.weight`, `${p}.${part}.bias`);
+    }
+  }
+  names.push('transformer.ln_f.weight', 'transformer.ln_f.bias');
+  return names;
+}
+
+export interface DecodeGraphParts {
+  nodes: OnnxTypes.INodeProto[];
+  constants: OnnxTypes.ITensorProto[];
+  inputs: OnnxTypes.IValueInfoProto[];
+  outputs: OnnxTypes.IValueInfoProto[];
+}
+
+export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
+  const g = createGraphBuilder();
+  const { nLayer, nHead, nEmbd, vocabSize } = shape;
+  const dHead = headDim(shape);
+  if (!Number.isInteger(dHead)) {
+    throw new Error(`n_embd ${nEmbd} is not divisible by n_head ${nHead}`);
+  }
+  const inputs = [
+    valueInfo('input_ids', ELEMENT_INT64, ['batch_size', 'sequence_length']),
+    valueInfo('position_ids', ELEMENT_INT64, ['batch_size', 'sequence_length']),
+    valueInfo('attention_bias', ELEMENT_FLOAT, [
+      'batch_size',
+      1,
+      'sequence_length',
+      'total_length',
+    ]),
+    valueInfo('logits_index', ELEMENT_INT64, ['batch_size']),
+  ];
+  const outputs = [valueInfo('logits', ELEMENT_FLOAT, ['batch_size', vocabSize])];
+  for (let i = 0; i < nLayer; i++) {
+    inputs.push(
+      valueInfo(`past_key_values.${i}.key`, ELEMENT_FLOAT, [
+        'batch_size',
+        nHead,
+        dHead,
+        'past_length',
+      ]),
+      valueInfo(`past_key_values.${i}.value`, ELEMENT_FLOAT, [
+        'batch_size',
+        nHead,
+        'past_length',
+        dHead,
+      ]),
+    );
+    const newDims = ['batch_size', nHead, 'sequence_length', dHead];
+    outputs.push(
+      valueInfo(`new_key.${i}`, ELEMENT_FLOAT, newDims),
+      valueInfo(`new_value.${i}`, ELEMENT_FLOAT, newDims),
+    );
+  }
+  const headsShape = g.int64s([0, 0, nHead, dHead]);
+  const toHeads = (x: string, name?: string): string =>
+    g.op('Transpose', [g.op('Reshape', [x, headsShape])], { perm: [0, 2, 1, 3] }, name);
+  // The cached columns' count, to split the softmax between cached and new columns.
+  const pastLength = g.op('Shape', ['past_key_values.0.value'], { start: 2, end: 3 });
+  const totalLength = g.op('Shape', ['attention_bias'], { start: 3, end: 4 });
+  const lastAxis = g.int64s([-1]);
+  const zero = g.int64s([0]);
+  const ms = (opType: string, ins: string[], outCount: number, attrs = {}): string[] => {
+    const outs = g.opMulti(opType, ins, outCount, attrs);
+    g.nodes.at(-1)!.domain = MS_DOMAIN;
+    return outs;
+  };
+
+  const tokens = g.op('Gather', ['transformer.wte.weight', 'input_ids'], { axis: 0 });
+  const positions = g.op('Gather', ['transformer.wpe.weight', 'position_ids'], { axis: 0 });
+  /** The residual stream, and the pending branch output + bias not yet added to it. */
+  let residual = g.op('Add', [tokens, positions]);
+  let normed = g.op(
+    'LayerNormalization',
+    [residual, 'transformer.h.0.ln_1.weight', 'transformer.h.0.ln_1.bias'],
+    { axis: -1, epsilon: { float: LAYER_NORM_EPSILON } },
+  );
+  const skipNorm = (branch: string, bias: string, ln: string): void => {
+    // Outputs: normalized, mean, inverse std dev, and the sum (the new residual stream).
+    const [out, , , sum] = ms(
+      'SkipLayerNormalization',
+      [branch, residual, `${ln}.weight`, `${ln}.bias`, bias],
+      4,
+      { epsilon: { float: LAYER_NORM_EPSILON } },
+    );
+    normed = out!;
+    residual = sum!;
+  };
+  for (let layer = 0; layer < nLayer; layer++) {
+    const p = `transformer.h.${layer}`;
+    const qkv = g.op('Add', [
+      g.op('MatMul', [normed, `${p}.attn.c_attn.weight`]),
+      `${p}.attn.c_attn.bias`,
+    ]);
+    const [q, k, v] = g.opMulti('Split', [qkv, g.int64s([nEmbd, nEmbd, nEmbd])], 3, { axis: 2 });
+    // Scaling q (seq x headDim values) is cheaper than scaling the scores.
+    const query = g.op('Mul', [toHeads(q!), g.floatScalar(1 / Math.sqrt(dHead))]);
+    const key = toHeads(k!, `new_key.${layer}`);
+    const value = toHeads(v!, `new_value.${layer}`);
+    const cachedScores = g.op('MatMul', [query, `past_key_values.${layer}.key`]);
+    const newScores = g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]);
+    const scores = g.op('Concat', [cachedScores, newScores], { axis: -1 });
+    const probs = g.op('Softmax', [g.op('Add', [scores, 'attention_bias'])], { axis: -1 });
+    const cachedProbs = g.op('Slice', [probs, zero, pastLength, lastAxis]);
+    const newProbs = g.op('Slice', [probs, pastLength, totalLength, lastAxis]);
+    const heads = g.op('Add', [
+      g.op('MatMul', [cachedProbs, `past_key_values.${layer}.value`]),
+      g.op('MatMul', [newProbs, value]),
+    ]);
+    const merged = g.op('Reshape', [
+      g.op('Transpose', [heads], { perm: [0, 2, 1, 3] }),
+      g.int64s([0, 0, nEmbd]),
+    ]);
+    const attnOut = g.op('MatMul', [merged, `${p}.attn.c_proj.weight`]);
+    skipNorm(attnOut, `${p}.attn.c_proj.bias`, `${p}.ln_2`);
+    const fc = g.op('MatMul', [normed, `${p}.mlp.c_fc.weight`]);
+    const [gelu] = ms('FastGelu', [fc, `${p}.mlp.c_fc.bias`], 1);
+    const mlpOut = g.op('MatMul', [gelu!, `${p}.mlp.c_proj.weight`]);
+    const nextNorm = layer + 1 < nLayer ? `transformer.h.${layer + 1}.ln_1` : 'transformer.ln_f';
+    skipNorm(mlpOut, `${p}.mlp.c_proj.bias`, nextNorm);
+  }
+
+  // Only the positions whose next token is wanted go through the 50257-wide head.
+  const flat = g.op('Reshape', [normed, g.int64s([-1, nEmbd])]);
+  const picked = g.op('Gather', [flat, 'logits_index'], { axis: 0 });
+  g.op('Gemm', [picked, 'transformer.wte.weight'], { transB: 1 }, 'logits');
+  return { nodes: g.nodes, constants: g.constants, inputs, outputs };
+}
+
+/** The decode graph as a model over the given weight initializers (reused as they are). */
+export function decodeModelProto(
+  shape: Gpt2Shape,
+  weights: readonly OnnxTypes.ITensorProto[],
+  metadata: Record<string, string>,
+): OnnxTypes.IModelProto {
+  const graph = buildDecodeGraph(shape);
+  return {
+    irVersion: 8,
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: MS_DOMAIN, version: 1 },
+    ],
+    producerName: 'warmgen-decode-graph',
+    producerVersion: String(DECODE_GRAPH_VERSION),
+    graph: {
+      name: 'gpt2_decode',
+      node: graph.nodes,
+      initializer: [...weights, ...graph.constants],
+      input: graph.inputs,
+      output: graph.outputs,
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  };
+}
