@@ -38,7 +38,7 @@ describe('npm run dev:gcp', () => {
     );
     assert.match(
       output,
-      /\[worker-1\] +INFO +model ready: 5 files/,
+      /\[worker-1\] +INFO +model ready: 7 files/,
       'the worker hydrated from the GCS test server',
     );
     assert.match(

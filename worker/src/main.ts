@@ -54,7 +54,8 @@ const worker = createWorker({
   registry,
   workerId: newWorkerId(),
   config: {
-    maxBatch: config.maxBatch,
+    maxBatch: engine.maxBatchSize,
+    batchPolicy: config.batchPolicy,
     batchWindowMs: config.batchWindowMs,
     leaseMs: config.leaseSeconds * 1000,
     maxAttempts: config.maxAttempts,

@@ -16,8 +16,16 @@ export const configDefaults = {
   modelCacheDir: './.cache/models',
   /** The tested path; cuda needs the CUDA execution provider in the image. */
   device: 'cpu',
-  /** Rows per batched generate call: batch 8 gives ~3-4x batch 1 throughput on 2 vCPU. */
-  maxBatch: 8,
+  /**
+   * Most rows running at once. null: derived from the KV budget and the measured best batch
+   * size (32 on 2 vCPU; worker/src/engine/kv-budget.ts), so a user who sets nothing gets
+   * the fast configuration.
+   */
+  maxBatch: null,
+  /** KV-cache budget of all running rows. null: half the memory left after the model. */
+  kvCacheMb: null,
+  /** continuous: jobs join the running batch between decode steps; static: the old policy. */
+  batchPolicy: 'continuous',
   /** How long the worker gathers jobs for a batch: short, so a lone job is not delayed. */
   batchWindowMs: 5,
   /** Queue and store lease; renewed while a generation runs, so it bounds crash recovery. */

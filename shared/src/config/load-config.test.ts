@@ -31,7 +31,9 @@ describe('loadConfig', () => {
       storageApiEndpoint: null,
       device: 'cpu',
       logLevel: 'info',
-      maxBatch: 8,
+      maxBatch: null,
+      kvCacheMb: null,
+      batchPolicy: 'continuous',
       batchWindowMs: 5,
       leaseSeconds: 60,
       maxAttempts: 5,
@@ -62,6 +64,8 @@ describe('loadConfig', () => {
       DEVICE: 'cuda',
       LOG_LEVEL: 'debug',
       MAX_BATCH: '16',
+      KV_CACHE_MB: '700',
+      BATCH_POLICY: 'static',
       BATCH_WINDOW_MS: '0',
       LEASE_SECONDS: '30',
       MAX_ATTEMPTS: '7',
@@ -95,6 +99,8 @@ describe('loadConfig', () => {
       device: 'cuda',
       logLevel: 'debug',
       maxBatch: 16,
+      kvCacheMb: 700,
+      batchPolicy: 'static',
       batchWindowMs: 0,
       leaseSeconds: 30,
       maxAttempts: 7,
@@ -156,6 +162,18 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ PORT: '70000' }), configErrorFor('PORT', /integer/));
     assert.throws(() => loadConfig({ MAX_BATCH: '8.5' }), configErrorFor('MAX_BATCH', /1 to 256/));
     assert.throws(() => loadConfig({ MAX_BATCH: '0' }), configErrorFor('MAX_BATCH', /1 to 256/));
+    assert.throws(
+      () => loadConfig({ KV_CACHE_MB: '0' }),
+      configErrorFor('KV_CACHE_MB', /1 to 1048576/),
+    );
+    assert.throws(
+      () => loadConfig({ KV_CACHE_MB: '1.5' }),
+      configErrorFor('KV_CACHE_MB', /integer/),
+    );
+    assert.throws(
+      () => loadConfig({ BATCH_POLICY: 'dynamic' }),
+      configErrorFor('BATCH_POLICY', /continuous, static/),
+    );
     assert.throws(
       () => loadConfig({ BATCH_WINDOW_MS: '1e3' }),
       configErrorFor('BATCH_WINDOW_MS', /integer/),

@@ -3,7 +3,7 @@ import { type CloudRunTask, readCloudRunTask } from './cloud-run-task.ts';
 import { configDefaults as defaults } from './config-defaults.ts';
 import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
-import { type Env, readChoice, readInteger, readString } from './parse-env.ts';
+import { type Env, readChoice, readInteger, readOptionalInteger, readString } from './parse-env.ts';
 import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
@@ -14,6 +14,8 @@ export type Device = (typeof devices)[number];
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
 export const workerModes = ['long-lived', 'drain'] as const;
+export const batchPolicies = ['continuous', 'static'] as const;
+export type BatchPolicy = (typeof batchPolicies)[number];
 export type WorkerMode = (typeof workerModes)[number];
 
 /** Hard cap on batch size whatever MAX_BATCH_ITEMS says (product limit). */
@@ -40,7 +42,11 @@ export interface Config {
   readonly logLevel: LogLevel;
 
   // Worker
-  readonly maxBatch: number;
+  /** MAX_BATCH; null = the engine's default (from the KV budget). */
+  readonly maxBatch: number | null;
+  /** KV_CACHE_MB; null = derived from the memory limit and the model's size. */
+  readonly kvCacheMb: number | null;
+  readonly batchPolicy: BatchPolicy;
   readonly batchWindowMs: number;
   readonly leaseSeconds: number;
   readonly maxAttempts: number;
@@ -86,7 +92,10 @@ export function loadConfig(env: Env): Config {
     device: readChoice(env, 'DEVICE', devices, defaults.device),
     logLevel: readChoice(env, 'LOG_LEVEL', logLevels, defaults.logLevel),
 
-    maxBatch: readInteger(env, 'MAX_BATCH', { min: 1, max: 256 }, defaults.maxBatch),
+    maxBatch: readOptionalInteger(env, 'MAX_BATCH', { min: 1, max: 256 }) ?? defaults.maxBatch,
+    kvCacheMb:
+      readOptionalInteger(env, 'KV_CACHE_MB', { min: 1, max: 1_048_576 }) ?? defaults.kvCacheMb,
+    batchPolicy: readChoice(env, 'BATCH_POLICY', batchPolicies, defaults.batchPolicy),
     batchWindowMs: readInteger(
       env,
       'BATCH_WINDOW_MS',

@@ -37,6 +37,11 @@ export function readInteger(env: Env, name: string, range: IntegerRange, fallbac
   return value;
 }
 
+/** readInteger for a setting whose default is derived at run time: unset or blank is null. */
+export function readOptionalInteger(env: Env, name: string, range: IntegerRange): number | null {
+  return readRaw(env, name) === undefined ? null : readInteger(env, name, range, range.min);
+}
+
 /** One of a fixed set of words, compared case-insensitively. */
 export function readChoice<const T extends string>(
   env: Env,

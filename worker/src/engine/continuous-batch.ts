@@ -130,8 +130,9 @@ export class ContinuousBatch {
   }
 
   private async loop(): Promise<void> {
-    // Rows submitted in the same tick (one generate() call, or a burst) start together.
-    await null;
+    // Rows submitted together (one generate() call, or a burst of messages from the
+    // caller's thread, handled before this callback) start together.
+    await new Promise((resolve) => setImmediate(resolve));
     for (;;) {
       if (this.closed !== null) {
         this.failAll(this.closed);

@@ -27,6 +27,8 @@ export type ToEngineThread =
 
 export type FromEngineThread =
   | { type: 'ready'; maxBatchSize: number; maxPositions: number }
+  /** A start-up line of the engine's (the KV budget, a decode graph written). */
+  | { type: 'log'; message: string }
   | { type: 'loadFailed'; error: WireError }
   | { type: 'rowDone'; callId: number; row: number; output: GenerationOutput }
   | { type: 'generated'; callId: number; outputs: GenerationOutput[] }

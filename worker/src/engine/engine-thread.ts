@@ -24,7 +24,7 @@ const { options } = workerData as EngineThreadData;
 
 let engine: GenerationEngine;
 try {
-  engine = await loadEngine(options);
+  engine = await loadEngine(options, (message) => post({ type: 'log', message }));
 } catch (error) {
   post({ type: 'loadFailed', error: toWireError(error) });
   port.close();

@@ -39,6 +39,8 @@ import { type ModelLimits, promptIdsOf } from './request-check.ts';
 export interface ThreadedEngineHooks {
   /** The thread ended without dispose(): the engine is unusable from now on. */
   onExit?: (error: Error) => void;
+  /** A start-up line from the engine (its KV budget and batch size, a decode graph written). */
+  onLog?: (message: string) => void;
 }
 
 export interface ThreadedEngine extends GenerationEngine {
@@ -63,7 +65,12 @@ export async function loadThreadedEngine(
         rejectReady(new Error(`the engine thread exited (code ${code}) while loading the model`));
       thread.once('error', rejectReady);
       thread.once('exit', onExit);
-      thread.once('message', (message: FromEngineThread) => {
+      const onMessage = (message: FromEngineThread) => {
+        if (message.type === 'log') {
+          hooks.onLog?.(message.message);
+          return;
+        }
+        thread.off('message', onMessage);
         thread.off('error', rejectReady);
         thread.off('exit', onExit);
         if (message.type === 'ready') {
@@ -73,7 +80,8 @@ export async function loadThreadedEngine(
         } else {
           rejectReady(new Error(`engine thread: unexpected first message ${message.type}`));
         }
-      });
+      };
+      thread.on('message', onMessage);
     },
   );
   return new EngineOverThread(

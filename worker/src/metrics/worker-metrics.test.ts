@@ -9,7 +9,7 @@ test('worker series appear on the injected registry next to the API series', asy
   new Counter({ name: 'warmgen_api_requests_total', help: 'api', registers: [registry] });
   const metrics = createWorkerMetrics(registry);
   metrics.jobClaimed(1_500);
-  metrics.batchGenerated(4, 2_000);
+  metrics.rowGenerated(2_000, 4);
   metrics.jobCompleted(64, 32);
   metrics.jobSettled('succeeded');
   metrics.jobSettled('released');

@@ -33,13 +33,13 @@ export function createWorkerMetrics(registry: Registry): RunLoopMetrics {
   });
   const batchSize = new Histogram({
     name: workerMetricNames.batchSize,
-    help: 'Rows per generate() call.',
+    help: 'Rows running in the batch when a job finished generating (continuous batching).',
     buckets: [1, 2, 4, 8, 16, 32, 64],
     registers,
   });
   const generateSeconds = new Histogram({
     name: workerMetricNames.generateSeconds,
-    help: 'Wall time of one batched generate() call.',
+    help: 'Wall time of one job in the engine, from admission to its last token.',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers,
   });
@@ -62,7 +62,7 @@ export function createWorkerMetrics(registry: Registry): RunLoopMetrics {
   });
   const inFlightJobs = new Gauge({
     name: workerMetricNames.inFlightJobs,
-    help: 'Jobs in the generate() call running now.',
+    help: 'Jobs claimed and running in the engine now.',
     registers,
   });
 
@@ -76,8 +76,8 @@ export function createWorkerMetrics(registry: Registry): RunLoopMetrics {
     jobClaimed(queueMs) {
       queueWaitSeconds.observe(queueMs / 1000);
     },
-    batchGenerated(rows, generateMs) {
-      batchSize.observe(rows);
+    rowGenerated(generateMs, runningRows) {
+      batchSize.observe(runningRows);
       generateSeconds.observe(generateMs / 1000);
     },
     jobCompleted(completionTokens, perSecond) {

@@ -30,9 +30,15 @@ export async function loadModelOrExit(
       log.warn({}, warning);
     }
     const engine = await loadThreadedEngine(
-      { modelDir: model.dir, device: config.device, maxBatchSize: config.maxBatch },
+      {
+        modelDir: model.dir,
+        device: config.device,
+        ...(config.maxBatch === null ? {} : { maxBatchSize: config.maxBatch }),
+        ...(config.kvCacheMb === null ? {} : { kvBudgetBytes: config.kvCacheMb * 2 ** 20 }),
+      },
       {
         // Jobs in flight are released by their leases running out; a restart serves again.
+        onLog: (message) => log.info({}, message),
         onExit: (error) => {
           log.fatal({ err: error }, `the engine thread died: ${error.message}`);
           process.exit(1);

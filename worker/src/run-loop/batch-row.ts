@@ -14,7 +14,7 @@ export const AbortReason = {
 } as const;
 export type AbortReason = (typeof AbortReason)[keyof typeof AbortReason];
 
-/** One claimed job in a batch: its message, its abort switch and whether it is settled. */
+/** One claimed job in the running batch: its message, its abort switch and whether it is settled. */
 export interface BatchRow {
   readonly job: Job;
   readonly message: QueueMessage;
@@ -22,31 +22,25 @@ export interface BatchRow {
   readonly claimedAtMs: number;
   readonly controller: AbortController;
   abortReason: AbortReason | null;
-  /**
-   * Set by whichever step writes the job's fate first (the batch, or stop() forcing a
-   * release), so a row is settled once even when both race.
-   */
+  /** Resolves when the row is aborted (abortRow). Never rejects. */
+  readonly aborted: Promise<void>;
+  /** Set when run-row.ts's settle() has written the job's fate: watchers leave it alone. */
   settled: boolean;
-  /**
-   * Resolves when the engine has handed back this row's output (its onDone), or when the
-   * generate() call holding it ended without doing so. Never rejects.
-   */
-  readonly generated: PromiseWithResolvers<void>;
 }
 
 export function createBatchRow(job: Job, message: QueueMessage, claimedAtMs: number): BatchRow {
-  return {
-    job,
-    message,
-    claimedAtMs,
-    controller: new AbortController(),
-    abortReason: null,
-    settled: false,
-    generated: Promise.withResolvers<void>(),
-  };
+  const controller = new AbortController();
+  const aborted = new Promise<void>((resolve) => {
+    controller.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  return { job, message, claimedAtMs, controller, abortReason: null, aborted, settled: false };
 }
 
-/** Aborts the row unless it was already aborted (the first reason wins) or settled. */
+/**
+ * Asks the row to stop (the engine drops it at its next decode step), unless it was already
+ * aborted (the first reason wins) or settled. The watchers' only way to act on a row: what
+ * becomes of the job is decided by run-row.ts's settle().
+ */
 export function abortRow(row: BatchRow, reason: AbortReason): void {
   if (row.settled || row.abortReason !== null) {
     return;

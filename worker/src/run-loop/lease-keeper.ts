@@ -1,16 +1,19 @@
 import { type BackgroundTimer, startBackgroundTimer } from './background-timer.ts';
 import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
-import { leaveRow } from './settle-row.ts';
 
 /**
- * Keeps the leases of generating rows alive: every leaseRenewMs, the store lease
+ * Keeps the leases of running rows alive: every leaseRenewMs, the store lease
  * (renewLease) and the queue lease (extendLease) of each unsettled row. A renewal the store
  * refuses means another worker claimed the job after our lease expired: that row is aborted
- * as lease_lost (its result could no longer be recorded) and its message settled. Errors
- * are logged, never thrown; one failed renewal is survivable: renewals come three per lease.
+ * as lease_lost (its result could no longer be recorded; run-row.ts leaves the job alone).
+ * Errors are logged, never thrown; one failed renewal is survivable: renewals come three
+ * per lease.
  */
-export function startLeaseKeeper(ctx: RunLoopContext, rows: readonly BatchRow[]): BackgroundTimer {
+export function startLeaseKeeper(
+  ctx: RunLoopContext,
+  rows: () => Iterable<BatchRow>,
+): BackgroundTimer {
   const { leaseMs, leaseRenewMs } = ctx.config;
   const renewRow = async (row: BatchRow): Promise<void> => {
     const jobId = row.job.id;
@@ -23,7 +26,6 @@ export function startLeaseKeeper(ctx: RunLoopContext, rows: readonly BatchRow[])
     } else if (!stored.value && !row.settled) {
       ctx.logger.warn({ jobId }, 'store lease lost to another worker; row aborted');
       abortRow(row, AbortReason.leaseLost);
-      await leaveRow(ctx, row);
     }
     if (queued.status === 'rejected') {
       ctx.logger.warn({ jobId, err: queued.reason }, 'queue lease extension failed');
@@ -32,9 +34,13 @@ export function startLeaseKeeper(ctx: RunLoopContext, rows: readonly BatchRow[])
   return startBackgroundTimer(
     leaseRenewMs,
     async () => {
-      const live = rows.filter((row) => !row.settled && row.abortReason !== AbortReason.leaseLost);
+      const live = [...rows()].filter(
+        (row) => !row.settled && row.abortReason !== AbortReason.leaseLost,
+      );
       await Promise.all(live.map(renewRow));
-      ctx.logger.debug({ rows: live.length }, 'leases renewed');
+      if (live.length > 0) {
+        ctx.logger.debug({ rows: live.length }, 'leases renewed');
+      }
     },
     (error) => ctx.logger.error({ err: error }, 'lease keeper tick failed'),
   );

@@ -4,7 +4,7 @@ import { resolveGenerationParams } from '@warmgen/shared/domain/generation-param
 import { workerMetricNames } from '../metrics/worker-metrics.ts';
 import { metricValue, plainParts, startLoop, waitFor } from './test-support/run-loop-harness.ts';
 
-test('micro-batching gathers messages published together into one generate call', async (t) => {
+test('micro-batching: messages published together join the running batch at one step', async (t) => {
   const parts = plainParts();
   const ids = ['j1', 'j2', 'j3', 'j4'];
   for (const id of ids) {
@@ -41,12 +41,13 @@ test('micro-batching gathers messages published together into one generate call'
       {},
       `${workerMetricNames.batchSize}_sum`,
     ),
-    4,
+    // Each of the 4 jobs finished with 4 rows running.
+    16,
   );
   assert.equal(await metricValue(registry, workerMetricNames.tokensGenerated), 16);
 });
 
-test('a batch never exceeds the engine capacity', async (t) => {
+test('the running batch never exceeds the engine capacity; freed slots are refilled', async (t) => {
   const parts = plainParts();
   const ids = Array.from({ length: 11 }, (_, index) => `cap-${index}`);
   for (const id of ids) {
@@ -58,10 +59,9 @@ test('a batch never exceeds the engine capacity', async (t) => {
   await waitFor('all succeeded', () =>
     ids.every((id) => parts.store.jobs.get(id)?.status === 'succeeded'),
   );
-  assert.deepEqual(
-    parts.engine.calls.map((call) => call.length),
-    [8, 3],
-  );
+  assert.equal(parts.engine.peakRunning(), 8);
+  assert.equal(parts.engine.calls[0]?.length, 8);
+  assert.equal(parts.engine.calls.flat().length, 11);
 });
 
 test('a redelivered message for a finished job is acked and dropped without generating', async (t) => {
@@ -164,4 +164,42 @@ test('a short job is completed and acked while a long one in its batch still run
   );
   assert.equal(parts.queue.count('ack', 'long'), 1);
   assert.equal(parts.queue.count('ack', 'short'), 1, 'settled once');
+});
+
+test('a job published while another decodes joins the running batch and finishes first', async (t) => {
+  const parts = plainParts({ stepMs: 5 });
+  parts.store.add('long', { params: resolveGenerationParams({ max_new_tokens: 120 }) });
+  await parts.queue.publish(['long']);
+  const { loop } = startLoop(parts);
+  t.after(() => loop.stop());
+  await waitFor('long decoding', () => parts.engine.running() === 1);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  parts.store.add('short', { params: resolveGenerationParams({ max_new_tokens: 3 }) });
+  await parts.queue.publish(['short']);
+  await waitFor('short succeeded', () => parts.store.jobs.get('short')?.status === 'succeeded');
+  // The long job is still mid-decode: the short one did not wait for it.
+  assert.equal(parts.store.jobs.get('long')?.status, 'running');
+  assert.deepEqual(parts.engine.calls, [['prompt of long'], ['prompt of short']]);
+  assert.equal(parts.engine.peakRunning(), 2);
+  await waitFor('long succeeded', () => parts.store.jobs.get('long')?.status === 'succeeded');
+  assert.equal(parts.store.jobs.get('long')?.result?.completionTokens, 120);
+  assert.equal(parts.queue.count('ack', 'short'), 1);
+  assert.equal(parts.queue.count('ack', 'long'), 1);
+});
+
+test('batchPolicy static: a job waits until the whole running batch has ended', async (t) => {
+  const parts = plainParts({ stepMs: 5 });
+  parts.store.add('long', { params: resolveGenerationParams({ max_new_tokens: 60 }) });
+  await parts.queue.publish(['long']);
+  const { loop } = startLoop({ ...parts, config: { batchPolicy: 'static' } });
+  t.after(() => loop.stop());
+  await waitFor('long decoding', () => parts.engine.running() === 1);
+  parts.store.add('short', { params: resolveGenerationParams({ max_new_tokens: 3 }) });
+  await parts.queue.publish(['short']);
+  await waitFor('short succeeded', () => parts.store.jobs.get('short')?.status === 'succeeded');
+  assert.deepEqual(
+    parts.store.writes.filter((write) => write.startsWith('complete:')),
+    ['complete:long', 'complete:short'],
+  );
+  assert.equal(parts.engine.peakRunning(), 1);
 });

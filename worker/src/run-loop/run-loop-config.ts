@@ -2,9 +2,21 @@
  * The run loop's tunables. The first six come from the worker's configuration (environment,
  * parsed once at start-up); the rest have defaults that suit every deployment seen so far.
  */
+/**
+ * How the loop feeds the engine:
+ *   continuous  claim a job whenever a row slot is free; rows join the running batch
+ *               between decode steps (the default)
+ *   static      the old policy, kept for comparison (bench:mixed): gather a batch, run it
+ *               until its last row ends, only then gather the next
+ */
+export const batchPolicies = ['continuous', 'static'] as const;
+export type BatchPolicy = (typeof batchPolicies)[number];
+
 export interface RunLoopConfig {
-  /** Most jobs in one generate() call (further capped by the engine's maxBatchSize). */
+  /** Most jobs running at once (further capped by the engine's maxBatchSize). */
   maxBatch: number;
+  /** Default continuous. */
+  batchPolicy?: BatchPolicy | undefined;
   /** After the first message arrives, how long to keep pulling to fill the batch. */
   batchWindowMs: number;
   /** Queue and store lease per claim; renewed while generating. */
@@ -33,8 +45,8 @@ export interface RunLoopConfig {
 
 /** Every tunable set; idleExitMs null when the loop runs until stopped. */
 export type ResolvedRunLoopConfig = {
-  readonly [K in Exclude<keyof RunLoopConfig, 'idleExitMs'>]-?: number;
-} & { readonly idleExitMs: number | null };
+  readonly [K in Exclude<keyof RunLoopConfig, 'idleExitMs' | 'batchPolicy'>]-?: number;
+} & { readonly idleExitMs: number | null; readonly batchPolicy: BatchPolicy };
 
 /** Defaults for the optional tunables, each with its reason. */
 export const runLoopDefaults = {
@@ -79,6 +91,7 @@ export function resolveRunLoopConfig(config: RunLoopConfig): ResolvedRunLoopConf
     maxAttempts: config.maxAttempts,
     shutdownGraceMs: config.shutdownGraceMs,
     idleExitMs: config.idleExitMs ?? null,
+    batchPolicy: config.batchPolicy ?? 'continuous',
     pullWaitMs: config.pullWaitMs ?? runLoopDefaults.pullWaitMs,
     batchGatherCapMs: config.batchGatherCapMs ?? runLoopDefaults.batchGatherCapMs,
     leaseRenewMs:

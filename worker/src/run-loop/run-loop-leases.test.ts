@@ -53,6 +53,9 @@ test('cancel stops a running row at its next step and settles it before its batc
   const { loop, registry } = startLoop(parts);
   t.after(() => loop.stop());
   await waitFor('running', () => parts.store.jobs.get('victim')?.status === 'running');
+  // Let it generate a few tokens first (the claim comes before the row's first step).
+  await waitFor('generating', () => parts.engine.running() === 2);
+  await new Promise((resolve) => setTimeout(resolve, 30));
   const canceledAtMs = Date.now();
   parts.store.requestCancel('victim');
   await waitFor('canceled', () => parts.store.jobs.get('victim')?.status === 'canceled');
@@ -66,7 +69,10 @@ test('cancel stops a running row at its next step and settles it before its batc
   // Its text so far is kept: the row stopped well short of its 400 tokens.
   const partial = parts.store.jobs.get('victim')?.result;
   assert.equal(partial?.finishReason, 'canceled');
-  assert.ok(partial.completionTokens > 0 && partial.completionTokens < 400);
+  assert.ok(
+    partial.completionTokens > 0 && partial.completionTokens < 400,
+    JSON.stringify(partial),
+  );
   assert.equal(partial.text, ' word'.repeat(partial.completionTokens));
   assert.deepEqual(
     parts.store.writes.filter((write) => write.endsWith(':victim')),

@@ -39,7 +39,8 @@ export interface RunLoopMetrics {
   jobSettled(outcome: JobOutcome): void;
   messageDropped(reason: DropReason): void;
   jobClaimed(queueMs: number): void;
-  batchGenerated(rows: number, generateMs: number): void;
+  /** A job's generation ended, after generateMs, with runningRows rows in the batch. */
+  rowGenerated(generateMs: number, runningRows: number): void;
   jobCompleted(completionTokens: number, tokensPerSecond: number): void;
   inFlight(rows: number): void;
 }
@@ -48,7 +49,7 @@ export const noopMetrics: RunLoopMetrics = {
   jobSettled() {},
   messageDropped() {},
   jobClaimed() {},
-  batchGenerated() {},
+  rowGenerated() {},
   jobCompleted() {},
   inFlight() {},
 };

@@ -37,13 +37,20 @@ describe('run loop with the real engine and SQLite', () => {
       await store.close();
       db.remove();
     });
+    /** Rows in the engine when each generate() call was made (the running batch). */
     const batchSizes: number[] = [];
+    let running = 0;
     const counted: RunLoopEngine = {
       maxBatchSize: engine.maxBatchSize,
       validate: (request) => engine.validate(request),
-      generate: (requests) => {
-        batchSizes.push(requests.length);
-        return engine.generate(requests);
+      generate: async (requests) => {
+        running += requests.length;
+        batchSizes.push(running);
+        try {
+          return await engine.generate(requests);
+        } finally {
+          running -= requests.length;
+        }
       },
     };
     const submit = async (id: string, prompt: string, params: Partial<GenerationParams>) => {
@@ -87,7 +94,8 @@ describe('run loop with the real engine and SQLite', () => {
     for (const id of ['a', 'b', 'c']) {
       await parts.waitForStatus(id, 'succeeded');
     }
-    assert.deepEqual(parts.batchSizes, [3]);
+    // One generate() per job, all three in the engine's running batch at once.
+    assert.deepEqual(parts.batchSizes, [1, 2, 3]);
     const b = await parts.store.getJob('b');
     assert.ok(b?.result && b.result.text.length > 0);
     assert.ok(b.result.promptTokens >= 4);

@@ -24,8 +24,10 @@ test('stop() lets the batch in flight finish within the grace period, then pulls
   assert.equal(loop.state, RunLoopState.stopped);
   assert.equal(parts.store.jobs.get('inflight')?.status, 'succeeded');
   assert.equal(parts.queue.count('ack', 'inflight'), 1);
+  // The pull waiting when stop() came may hand 'late' over: it goes straight back.
   assert.equal(parts.store.jobs.get('late')?.status, 'queued');
-  assert.equal(parts.queue.count('pull', 'late'), 0);
+  assert.equal(parts.queue.count('pull', 'late'), parts.queue.count('nack', 'late'));
+  assert.ok(parts.queue.count('pull', 'late') <= 1);
 });
 
 test('stop() after the grace period aborts the rows and releases their jobs', async (t) => {

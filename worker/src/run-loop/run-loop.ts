@@ -1,9 +1,9 @@
-import { AbortReason, type BatchRow } from './batch-row.ts';
-import { claimBatch } from './claim-batch.ts';
+import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
+import { startCancelWatcher } from './cancel-watcher.ts';
 import { drainDeadLetters } from './drain-dead-letters.ts';
 import { gatherBatch } from './gather-batch.ts';
+import { startLeaseKeeper } from './lease-keeper.ts';
 import { nackMessage } from './message-acks.ts';
-import { type RunningBatch, startBatch } from './run-batch.ts';
 import { type RunLoopConfig, resolveRunLoopConfig } from './run-loop-config.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 import {
@@ -14,27 +14,32 @@ import {
   type RunLoopQueue,
   type RunLoopStore,
 } from './run-loop-ports.ts';
-import { releaseRow } from './settle-row.ts';
+import { claimRow, runRow } from './run-row.ts';
 import { sleep } from './sleep.ts';
 
 /**
- * The worker's run loop: pull a micro-batch, claim its jobs, generate them in one call,
- * settle each, repeat. It does no I/O of its own: the queue, store, engine and logger are
+ * The worker's run loop: whenever a row slot is free, pull messages, claim their jobs and
+ * hand each to the engine's running batch (continuous batching: a job starts between two
+ * decode steps of the others, and each settles as soon as it ends; see run-row.ts for a
+ * row's whole way). It does no I/O of its own: the queue, store, engine and logger are
  * injected, so the same loop runs on SQLite, on Google Cloud and on plain test objects.
  *
  * Terminology:
  *   message  one queue delivery of a job id, leased to this worker for leaseMs
  *   claim    the store's conditional write that makes a job running under our lease
- *   row      a claimed job inside one generate() call, with its own AbortSignal
+ *   row      a claimed job in the engine's running batch, with its own AbortSignal
  *   settle   write the row's fate to the store, then ack (done) or nack (run it again)
  *
  * States:
  *   idle      created; start() not called yet
- *   running   pulling, gathering, generating; dead letters drained between batches
- *   stopping  stop() called: no more pulls. The batch in flight may finish within
- *             shutdownGraceMs; then its rows are aborted and their jobs released
+ *   running   pulling while a slot is free; dead letters drained every few seconds
+ *   stopping  stop() called: no more pulls. Running rows may finish within
+ *             shutdownGraceMs; then they are aborted and their jobs released
  *   stopped   the loop has ended (stop() finished, or drain mode found the queue idle
- *             for idleExitMs) and `done` is resolved
+ *             for idleExitMs with nothing running) and `done` is resolved
+ *
+ * With batchPolicy 'static' (kept for comparison) the loop pulls only when nothing runs,
+ * so a batch runs until its slowest row ends before the next one starts.
  */
 export const RunLoopState = {
   idle: 'idle',
@@ -83,26 +88,52 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
   let state: RunLoopState = RunLoopState.idle;
   // Read through a function so TypeScript does not narrow it across awaits: stop() changes it.
   const isRunning = (): boolean => state === RunLoopState.running;
-  let current: RunningBatch | null = null;
+  /** Rows claimed and not settled yet, each with the promise of its settlement. */
+  const inFlight = new Map<BatchRow, Promise<void>>();
+  /** Resolved (and replaced) whenever a row settles: the loop waits on it when full. */
+  let rowSettled = Promise.withResolvers<void>();
   let loopEnded: Promise<void> = Promise.resolve();
   let stopped: Promise<void> | null = null;
-  /** Aborted by stop(): ends back-off pauses early. */
+  /** Aborted by stop(): ends back-off pauses and waits for a free slot early. */
   const stopSignal = new AbortController();
   const { promise: done, resolve: resolveDone } = Promise.withResolvers<void>();
+  const leaseKeeper = { stop: async () => {} };
+  const cancelWatcher = { stop: async () => {} };
 
   const finish = (): void => {
     state = RunLoopState.stopped;
     resolveDone();
   };
 
-  /** Claimed rows that cannot start because stop() came during the claim. */
-  const releaseUnstarted = async (rows: readonly BatchRow[]): Promise<void> => {
-    await Promise.all(rows.map((row) => releaseRow(ctx, row, 'worker stopping')));
+  const start = (row: BatchRow): void => {
+    const settled = runRow(ctx, row, () => inFlight.size).finally(() => {
+      inFlight.delete(row);
+      ctx.metrics.inFlight(inFlight.size);
+      rowSettled.resolve();
+      rowSettled = Promise.withResolvers<void>();
+    });
+    inFlight.set(row, settled);
+    ctx.metrics.inFlight(inFlight.size);
   };
 
-  async function runOnce(lastMessageAtMs: number): Promise<'message' | 'empty' | 'idle-exit'> {
+  /** Waits until a row settles (or stop() is called). */
+  const slotFreed = async (): Promise<void> => {
+    const stopping = new Promise<void>((resolve) =>
+      stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    await Promise.race([rowSettled.promise, stopping]);
+  };
+
+  async function runOnce(
+    lastMessageAtMs: number,
+  ): Promise<'message' | 'empty' | 'idle-exit' | 'full'> {
+    const free = capacity - inFlight.size;
+    if (free <= 0 || (config.batchPolicy === 'static' && inFlight.size > 0)) {
+      await slotFreed();
+      return 'full';
+    }
     const messages = await gatherBatch(ctx.queue, {
-      max: capacity,
+      max: free,
       leaseMs: config.leaseMs,
       firstWaitMs: config.pullWaitMs,
       windowMs: config.batchWindowMs,
@@ -113,25 +144,41 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
     });
     if (messages.length === 0) {
       const idleMs = ctx.now() - lastMessageAtMs;
-      return config.idleExitMs !== null && idleMs >= config.idleExitMs ? 'idle-exit' : 'empty';
+      const idle = inFlight.size === 0 && config.idleExitMs !== null && idleMs >= config.idleExitMs;
+      return idle ? 'idle-exit' : 'empty';
     }
     if (!isRunning()) {
       // stop() came while this pull waited: hand the messages straight back.
       await Promise.all(messages.map((message) => nackMessage(ctx, message)));
       return 'message';
     }
-    logger.debug({ messages: messages.length, capacity }, 'batch gathered');
-    const rows = await claimBatch(ctx, messages);
-    if (rows.length === 0) {
-      return 'message';
+    logger.debug(
+      { messages: messages.length, running: inFlight.size, capacity },
+      'messages pulled',
+    );
+    // A second delivery of a job already running here (or twice in one pull) is neither
+    // acked nor nacked: with Pub/Sub, acking one delivery of a message can ack the other,
+    // and a later nack of a released job would then be lost. Left alone, it returns after
+    // its lease and finds the job finished.
+    const running = new Set([...inFlight.keys()].map((row) => row.job.id));
+    const fresh = messages.filter((message) => {
+      if (running.has(message.jobId)) {
+        logger.debug({ jobId: message.jobId }, 'duplicate message left alone');
+        return false;
+      }
+      running.add(message.jobId);
+      return true;
+    });
+    const rows = await Promise.all(fresh.map((message) => claimRow(ctx, message)));
+    for (const row of rows) {
+      if (row === null) {
+        continue;
+      }
+      if (!isRunning()) {
+        abortRow(row, AbortReason.shutdown);
+      }
+      start(row);
     }
-    if (!isRunning()) {
-      await releaseUnstarted(rows);
-      return 'message';
-    }
-    current = startBatch(ctx, rows);
-    await current.done;
-    current = null;
     return 'message';
   }
 
@@ -145,7 +192,7 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
           await drainDeadLetters(ctx);
         }
         const outcome = await runOnce(lastMessageAtMs);
-        if (outcome === 'message') {
+        if (outcome === 'message' || outcome === 'full') {
           lastMessageAtMs = ctx.now();
         } else if (outcome === 'idle-exit') {
           await drainDeadLetters(ctx);
@@ -160,39 +207,35 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
     }
   }
 
+  /** Running rows may finish within the grace period; then they are aborted and released. */
   async function stopLoop(): Promise<void> {
     const graceOver = new AbortController();
+    // Rows claimed by a pull that was in flight at stop() are started (and aborted) before
+    // the loop ends, so they are in the map by then.
+    const allSettled = (): Promise<boolean> =>
+      loopEnded.then(() => Promise.all(inFlight.values())).then(() => true);
     const ended = await Promise.race([
-      loopEnded.then(() => true),
+      allSettled(),
       sleep(config.shutdownGraceMs, graceOver.signal).then(() => false),
     ]);
     graceOver.abort();
-    if (ended) {
-      return;
-    }
-    const batch = current;
-    if (batch === null) {
-      logger.warn({}, 'loop did not end within the grace period (a pull or claim hung)');
-      return;
-    }
-    logger.warn(
-      { jobIds: batch.rows.map((row) => row.job.id), shutdownGraceMs: config.shutdownGraceMs },
-      'grace period over; aborting and releasing in-flight jobs',
-    );
-    batch.abortAll(AbortReason.shutdown);
-    const settleOver = new AbortController();
-    const settled = await Promise.race([
-      batch.done.then(() => true),
-      sleep(config.abortSettleMs, settleOver.signal).then(() => false),
-    ]);
-    settleOver.abort();
-    if (!settled) {
-      // The engine ignored the abort: release what it still holds; its late results are
-      // refused by the store's conditional writes.
-      await batch.releaseUnsettled('engine did not stop after abort');
+    if (!ended) {
+      logger.warn(
+        {
+          jobIds: [...inFlight.keys()].map((row) => row.job.id),
+          shutdownGraceMs: config.shutdownGraceMs,
+        },
+        'grace period over; aborting and releasing in-flight jobs',
+      );
+      for (const row of inFlight.keys()) {
+        abortRow(row, AbortReason.shutdown);
+      }
+      // Each row settles when the engine hands it back, or abortSettleMs after the abort.
+      await allSettled();
     }
   }
 
+  const rowsInFlight = () => inFlight.keys();
   return {
     get state() {
       return state;
@@ -204,10 +247,15 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
       }
       state = RunLoopState.running;
       logger.info({ workerId: ctx.workerId, capacity, ...config }, 'run loop started');
+      leaseKeeper.stop = startLeaseKeeper(ctx, rowsInFlight).stop;
+      cancelWatcher.stop = startCancelWatcher(ctx, rowsInFlight).stop;
       loopEnded = loop()
         .catch((error: unknown) => logger.error({ err: error }, 'run loop crashed'))
-        .finally(() => {
+        .then(async () => {
           if (isRunning()) {
+            // Drain mode's idle exit (or a crash): nothing is running, stop the watchers.
+            await Promise.all(inFlight.values());
+            await Promise.all([leaseKeeper.stop(), cancelWatcher.stop()]);
             finish();
           }
         });
@@ -224,7 +272,8 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
       state = RunLoopState.stopping;
       stopSignal.abort();
       logger.info({ shutdownGraceMs: config.shutdownGraceMs }, 'run loop stopping');
-      stopped = stopLoop().then(() => {
+      stopped = stopLoop().then(async () => {
+        await Promise.all([leaseKeeper.stop(), cancelWatcher.stop()]);
         finish();
         logger.info({}, 'run loop stopped');
       });

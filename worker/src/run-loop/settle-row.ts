@@ -6,7 +6,7 @@ import { ackMessage, nackMessage } from './message-acks.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 
 /**
- * Writing a row's fate: first the store (a conditional write, the source of truth), then
+ * Writing a row's fate, for run-row.ts's settle() (which decides it): first the store (a conditional write, the source of truth), then
  * the queue. The invariant: a message is acked only after its job's terminal state is
  * written, and every claimed row is settled exactly once (success, failure, cancel or
  * release). When a store write throws, the message is left alone: our store lease and
