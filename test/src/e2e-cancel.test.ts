@@ -80,7 +80,7 @@ describe('cancel on the real process', () => {
     );
 
     // The engine itself stopped early: its generate call for the long job ended soon after
-    // the cancel (the run loop logs each generate call's wall time).
+    // the cancel (the run loop logs each row's wall time in the engine).
     const generateMs = generateMsFor(service.logs(), long.id);
     const ranBeforeCancelMs = canceledAt - Date.parse(canceled.started_at ?? '');
     assert.ok(
@@ -108,16 +108,16 @@ describe('cancel on the real process', () => {
   });
 });
 
-/** generateMs of the run loop's "batch generated" log line for the batch holding `jobId`. */
+/** generateMs of the run loop's "row generated" log line for `jobId`. */
 function generateMsFor(logs: string, jobId: string): number {
   for (const line of logs.split('\n')) {
     if (!line.startsWith('{')) {
       continue;
     }
-    const entry = JSON.parse(line) as { message?: string; jobIds?: string[]; generateMs?: number };
-    if (entry.message === 'batch generated' && entry.jobIds?.includes(jobId)) {
+    const entry = JSON.parse(line) as { message?: string; jobId?: string; generateMs?: number };
+    if (entry.message === 'row generated' && entry.jobId === jobId) {
       return entry.generateMs ?? Number.NaN;
     }
   }
-  throw new Error(`no "batch generated" log line for ${jobId}`);
+  throw new Error(`no "row generated" log line for ${jobId}`);
 }

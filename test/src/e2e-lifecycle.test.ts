@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { embeddedDatabasePath } from '@warmgen/shared/adapters/sqlite/open-database.ts';
+import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { batchResults, submitBatch, waitForJob, waitForJobState } from './e2e/service-client.ts';
 import { useServices } from './e2e/service-fixture.ts';
 import { exitWithin, runServiceToExit } from './e2e/service-process.ts';
@@ -96,5 +99,32 @@ describe('bad configuration stops start-up with a message naming the problem', (
     assert.equal(result.signal, null, 'it exited by itself');
     assert.ok(result.output.includes(missing), result.output);
     assert.match(result.output, /does not exist/);
+  });
+
+  it('KV_CACHE_MB too small for one full-length row: exit 1, the message names KV_CACHE_MB', async () => {
+    // The tiny model's full row is exactly 1 MiB (the variable's minimum); a copy whose
+    // config says 2048 positions needs 2.
+    const dataDir = await services.dataDir();
+    const model = join(dataDir, 'model');
+    await cp(await ensureModel('tiny'), model, { recursive: true });
+    const configPath = join(model, 'config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    await writeFile(configPath, JSON.stringify({ ...config, n_positions: 2048 }));
+    const result = await runServiceToExit({
+      KV_CACHE_MB: '1',
+      MODEL_URI: `file://${model}`,
+      DATA_DIR: dataDir,
+    });
+    assert.equal(result.code, 1, result.output);
+    assert.match(
+      result.output,
+      /KV_CACHE_MB is 1\.0 MB, too small for one row at the model's 2048 positions \(2\.0 MB\): set KV_CACHE_MB to at least 2/,
+    );
+  });
+
+  it('an unknown MODEL_DTYPE stops start-up naming the variable', async () => {
+    const result = await runServiceToExit({ MODEL_DTYPE: 'int3' });
+    assert.equal(result.code, 2, result.output);
+    assert.match(result.output, /MODEL_DTYPE must be one of fp32, q8, got "int3"/);
   });
 });

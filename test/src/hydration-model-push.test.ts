@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { cp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Storage } from '@google-cloud/storage';
 import { GcsModelDestination } from '@warmgen/shared/adapters/gcs/gcs-model-destination.ts';
 import { hydrateModel } from '@warmgen/worker/hydration/hydrate-model.ts';
+import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { pushModel } from '@warmgen/worker/model-push/push-model.ts';
 import { type GcsTestServer, startGcsTestServer } from './gcs-test-server/gcs-test-server.ts';
 import {
@@ -132,21 +133,34 @@ const run = (args: string[]) =>
     env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
   });
 
-test('the model push CLI uploads with --endpoint and prints a one-line summary', async () => {
+test('the model push CLI writes the decode graph, uploads with --endpoint and prints a one-line summary', async () => {
+  // A real model folder without warmgen's decode graph (as a user's own export arrives).
+  const model = await tempDir('push-cli');
+  await cp(await ensureModel('tiny'), model, { recursive: true });
+  for (const name of await readdir(join(model, 'onnx'))) {
+    if (name.startsWith('warmgen-decode')) {
+      await rm(join(model, 'onnx', name));
+    }
+  }
   const { stdout, stderr } = await run([
-    folder,
+    model,
     'gs://pushed/cli/gpt2',
     '--endpoint',
     server.url,
     '--project',
     'p',
   ]);
+  assert.match(stderr, /writing the decode graph .*onnx\/warmgen-decode\.onnx/);
   assert.match(
     stdout,
-    /^pushed .* to gs:\/\/pushed\/cli\/gpt2: 5 files, 5 uploaded \(5\.\d MB\), 0 unchanged, 0 deleted, in [\d.]+ s/,
+    /^pushed .* to gs:\/\/pushed\/cli\/gpt2: 7 files, 7 uploaded \(\d+\.\d MB\), 0 unchanged, 0 deleted, in [\d.]+ s/,
   );
-  assert.match(stderr, /uploaded 5\.\d of 5\.\d MB \(100%\)/);
-  assert.equal(server.store.list('pushed', { prefix: 'cli/gpt2/' }).items.length, 5);
+  assert.match(stderr, /uploaded (\d+\.\d) of \1 MB \(100%\)/);
+  const pushed = server.store
+    .list('pushed', { prefix: 'cli/gpt2/' })
+    .items.map((item) => item.name);
+  assert.equal(pushed.length, 7);
+  assert.ok(pushed.includes('cli/gpt2/onnx/warmgen-decode.onnx'), pushed.join(', '));
 });
 
 test('the model push CLI explains its usage on --help and on bad arguments', async () => {

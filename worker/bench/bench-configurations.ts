@@ -1,4 +1,10 @@
-import { env, pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  pipeline,
+  type TextGenerationPipeline,
+} from '@huggingface/transformers';
 import { defaultGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import { loadEngine } from '../src/engine/load-engine.ts';
 
@@ -9,22 +15,35 @@ import { loadEngine } from '../src/engine/load-engine.ts';
  * the same.
  */
 export const NEW_TOKENS = 64;
+/** The long-generation case: decode-step time as the cache grows. */
+export const LONG_NEW_TOKENS = 512;
+export const LONG_PASTS = [40, 200, 400] as const;
 
 export const CONFIGURATION_NAMES = [
   'load-per-request',
-  'pipeline-warm',
+  'generate-batch-1',
+  'generate-batch-8',
+  'generate-batch-32',
   'engine-batch-1',
   'engine-batch-8',
   'engine-batch-32',
+  'engine-q8-batch-1',
+  'engine-q8-batch-32',
+  'engine-long',
 ] as const;
 export type ConfigurationName = (typeof CONFIGURATION_NAMES)[number];
 
 export const DESCRIPTIONS: Record<ConfigurationName, string> = {
   'load-per-request': 'naive: pipeline() created for every prompt',
-  'pipeline-warm': 'warm transformers.js pipeline(), 1 prompt at a time',
-  'engine-batch-1': 'engine, generate() of 1 row',
-  'engine-batch-8': 'engine, generate() of 8 rows',
-  'engine-batch-32': 'engine, generate() of 32 rows',
+  'generate-batch-1': 'warm transformers.js model.generate(), 1 prompt',
+  'generate-batch-8': 'warm transformers.js model.generate(), 8 prompts (left-padded)',
+  'generate-batch-32': 'warm transformers.js model.generate(), 32 prompts (left-padded)',
+  'engine-batch-1': 'engine, 1 row',
+  'engine-batch-8': 'engine, 8 rows',
+  'engine-batch-32': 'engine, 32 rows',
+  'engine-q8-batch-1': 'engine, MODEL_DTYPE=q8, 1 row',
+  'engine-q8-batch-32': 'engine, MODEL_DTYPE=q8, 32 rows',
+  'engine-long': `engine, 32 rows x ${LONG_NEW_TOKENS} new tokens (ms/step by past length)`,
 };
 
 export interface TrialResult {
@@ -33,6 +52,8 @@ export interface TrialResult {
   seconds: number;
   /** Only for load-per-request: the part of `seconds` spent loading. */
   loadSeconds?: number;
+  /** Only for engine-long: median ms of a 32-row decode step at each past length. */
+  stepMsByPast?: Record<string, number>;
 }
 
 export interface Workload {
@@ -67,14 +88,24 @@ export async function startWorkload(name: ConfigurationName, modelDir: string): 
   switch (name) {
     case 'load-per-request':
       return loadPerRequest(modelDir);
-    case 'pipeline-warm':
-      return warmPipeline(modelDir);
+    case 'generate-batch-1':
+      return warmGenerate(modelDir, 1);
+    case 'generate-batch-8':
+      return warmGenerate(modelDir, 8);
+    case 'generate-batch-32':
+      return warmGenerate(modelDir, 32);
     case 'engine-batch-1':
       return engine(modelDir, 1);
     case 'engine-batch-8':
       return engine(modelDir, 8);
     case 'engine-batch-32':
       return engine(modelDir, 32);
+    case 'engine-q8-batch-1':
+      return engine(modelDir, 1, 'q8');
+    case 'engine-q8-batch-32':
+      return engine(modelDir, 32, 'q8');
+    case 'engine-long':
+      return engineLong(modelDir);
   }
 }
 
@@ -122,30 +153,84 @@ async function loadPerRequest(modelDir: string): Promise<Workload> {
   };
 }
 
-async function warmPipeline(modelDir: string): Promise<Workload> {
+/**
+ * What a user would pick instead of warmgen: transformers.js's own model.generate() on the
+ * same folder, warm, greedy, `batch` prompts per call (left-padded by its tokenizer, one
+ * set of parameters for the whole batch, finished rows computing until the last ends).
+ */
+async function warmGenerate(modelDir: string, batch: number): Promise<Workload> {
   const started = performance.now();
-  const generator = await loadPipeline(modelDir);
+  const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+  tokenizer.padding_side = 'left';
+  const model = await AutoModelForCausalLM.from_pretrained(modelDir, {
+    local_files_only: true,
+    device: 'cpu',
+    dtype: 'fp32',
+  });
   const loadSeconds = (performance.now() - started) / 1000;
-  await generator('Warm up', { ...pipelineArgs, max_new_tokens: 4 });
+  const run = async (prompts: string[], maxNewTokens: number) => {
+    const inputs = tokenizer(prompts, { padding: true });
+    await model.generate({ ...inputs, ...pipelineArgs, max_new_tokens: maxNewTokens });
+  };
+  await run(benchPrompts(batch), 4);
   return {
     loadSeconds,
     trial: (index) => {
-      const prompts = benchPrompts(1, index);
-      return timed(prompts, async () => {
-        await generator(prompts[0]!, pipelineArgs);
-      });
+      const prompts = benchPrompts(batch, index * batch);
+      return timed(prompts, () => run(prompts, NEW_TOKENS));
     },
-    close: () => generator.dispose().then(() => undefined),
+    close: () => model.dispose().then(() => undefined),
   };
 }
 
-async function engine(modelDir: string, batch: number): Promise<Workload> {
+/** 32 rows of LONG_NEW_TOKENS: each decode step's time, by the rows' past length. */
+async function engineLong(modelDir: string): Promise<Workload> {
+  const rows = 32;
+  const started = performance.now();
+  const loaded = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: rows, ignoreEos: true });
+  const loadSeconds = (performance.now() - started) / 1000;
+  const params = { ...defaultGenerationParams, temperature: 0, max_new_tokens: LONG_NEW_TOKENS };
+  return {
+    loadSeconds,
+    trial: async (index) => {
+      const prompts = benchPrompts(rows, index * rows);
+      const steps: number[] = [];
+      (loaded as { onStep?: unknown }).onStep = (report: {
+        decodeRows: number;
+        decodeMs: number;
+        prefillTokens: number;
+      }) => {
+        if (report.decodeRows === rows && report.prefillTokens === 0) {
+          steps.push(report.decodeMs);
+        }
+      };
+      const startedAt = performance.now();
+      await loaded.generate(prompts.map((prompt) => ({ prompt, params })));
+      const seconds = (performance.now() - startedAt) / 1000;
+      // Step k (0-based) feeds a row whose past is its prompt (4-14 tokens) plus k tokens.
+      const stepMsByPast: Record<string, number> = {};
+      for (const past of LONG_PASTS) {
+        const around = steps.slice(Math.max(0, past - 12), past - 2).sort((a, b) => a - b);
+        stepMsByPast[past] = around[around.length >> 1] ?? Number.NaN;
+      }
+      return { prompts: rows, newTokens: rows * LONG_NEW_TOKENS, seconds, stepMsByPast };
+    },
+    close: () => loaded.dispose(),
+  };
+}
+
+async function engine(
+  modelDir: string,
+  batch: number,
+  dtype: 'fp32' | 'q8' = 'fp32',
+): Promise<Workload> {
   const started = performance.now();
   const loaded = await loadEngine({
     modelDir,
     device: 'cpu',
     maxBatchSize: batch,
     ignoreEos: true,
+    dtype,
   });
   const loadSeconds = (performance.now() - started) / 1000;
   const params = { ...defaultGenerationParams, temperature: 0, max_new_tokens: NEW_TOKENS };

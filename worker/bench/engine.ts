@@ -14,31 +14,41 @@ import {
   type TrialResult,
 } from './bench-configurations.ts';
 import { type ConfigurationSummary, ratioLines, table } from './bench-report.ts';
+import { q8AccuracyOnBenchPrompts } from './q8-accuracy.ts';
 
 /**
  * `npm run bench:engine`: new tokens/s and peak RSS of the naive load-per-request pattern,
- * a warm transformers.js pipeline, and the engine at batch 1, 8 and 32, on the
- * GPT-2-small-shaped model, all measured in one run.
+ * transformers.js's own generate() and the engine, each at batch 1, 8 and 32, on the
+ * GPT-2-small-shaped model, all measured in one run; and a long-generation case (32 rows x
+ * 512 new tokens) with the engine's decode-step time by past length.
  *
  * Each configuration lives in its own child process (so its peak RSS is its own), loads
  * once, then runs trials when told to. The trials of all configurations are interleaved,
  * round after round, so a noisy neighbour on a shared machine slows them all alike and the
  * ratios stay meaningful.
  *
- *   node worker/bench/engine.ts [--rounds 3] [--only pipeline-warm,engine-batch-1]
+ *   node worker/bench/engine.ts [--rounds 3] [--only generate-batch-1,engine-batch-1]
  */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS_FILE = join(REPO_ROOT, 'bench-results', 'engine.json');
 
-/** One round; the small single-prompt configurations run twice, placed symmetrically. */
+/**
+ * One round: each engine size right after transformers.js generate() at the same size, the
+ * single-prompt pair twice, placed symmetrically. The long-generation case runs once, in
+ * the last round only (it takes a minute).
+ */
 const ROUND: readonly ConfigurationName[] = [
-  'pipeline-warm',
+  'generate-batch-1',
   'engine-batch-1',
   'load-per-request',
+  'generate-batch-8',
   'engine-batch-8',
+  'generate-batch-32',
   'engine-batch-32',
+  'engine-q8-batch-32',
+  'engine-q8-batch-1',
   'engine-batch-1',
-  'pipeline-warm',
+  'generate-batch-1',
 ];
 
 const { values } = parseArgs({
@@ -81,7 +91,7 @@ async function main(): Promise<void> {
     );
     let index = 0;
     for (let round = 0; round < rounds; round++) {
-      for (const name of ROUND) {
+      for (const name of round === rounds - 1 ? [...ROUND, 'engine-long' as const] : ROUND) {
         const child = children.get(name);
         if (!child) {
           continue;
@@ -89,7 +99,12 @@ async function main(): Promise<void> {
         const result = await child.trial(index++);
         trials.get(name)![round]!.push(result);
         const rate = result.newTokens / result.seconds;
-        console.log(`round ${round + 1}: ${name}: ${rate.toFixed(1)} tok/s`);
+        const steps = result.stepMsByPast
+          ? `; ms/step by past ${Object.entries(result.stepMsByPast)
+              .map(([p, ms]) => `${p}: ${ms.toFixed(1)}`)
+              .join(', ')}`
+          : '';
+        console.log(`round ${round + 1}: ${name}: ${rate.toFixed(1)} tok/s${steps}`);
       }
     }
     const summaries: ConfigurationSummary[] = [];
@@ -100,6 +115,14 @@ async function main(): Promise<void> {
     children.clear();
     console.log(`\n${table(summaries)}\n`);
     const lines = ratioLines(summaries);
+    if (selected.some((name) => name.startsWith('engine-q8'))) {
+      const accuracy = await q8AccuracyOnBenchPrompts(modelDir);
+      lines.push(
+        `q8 vs fp32, teacher-forced on ${accuracy.positions} positions of fp32's greedy text: ` +
+          `top-1 agreement ${(100 * accuracy.top1Agreement).toFixed(1)}%, max logit error ${accuracy.maxLogitError.toFixed(3)} ` +
+          `(${(100 * accuracy.maxLogitErrorRelative).toFixed(1)}% of the largest logit)`,
+      );
+    }
     console.log(lines.join('\n'));
     const runSeconds = (performance.now() - started) / 1000;
     await mkdir(join(REPO_ROOT, 'bench-results'), { recursive: true });
@@ -143,6 +166,7 @@ function summarise(
     // load-per-request loads in every trial: report the mean of those loads.
     loadSeconds: loads.length > 0 ? loads.reduce((a, b) => a + b, 0) / loads.length : loadSeconds,
     peakRssMb,
+    ...(all[0]?.stepMsByPast ? { stepMsByPast: all[0].stepMsByPast } : {}),
   };
 }
 

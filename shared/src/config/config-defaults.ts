@@ -16,6 +16,8 @@ export const configDefaults = {
   modelCacheDir: './.cache/models',
   /** The tested path; cuda needs the CUDA execution provider in the image. */
   device: 'cpu',
+  /** fp32: greedy output equals transformers.js; q8 is an opt-in for speed. */
+  modelDtype: 'fp32',
   /**
    * Most rows running at once. null: derived from the KV budget and the measured best batch
    * size (32 on 2 vCPU; worker/src/engine/kv-budget.ts), so a user who sets nothing gets

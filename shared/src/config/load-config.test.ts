@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       modelCacheDir: configDefaults.modelCacheDir,
       storageApiEndpoint: null,
       device: 'cpu',
+      modelDtype: 'fp32',
       logLevel: 'info',
       maxBatch: null,
       kvCacheMb: null,
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       MAX_BATCH: '16',
       KV_CACHE_MB: '700',
+      MODEL_DTYPE: 'q8',
       BATCH_POLICY: 'static',
       BATCH_WINDOW_MS: '0',
       LEASE_SECONDS: '30',
@@ -97,6 +99,7 @@ describe('loadConfig', () => {
       modelCacheDir: '/tmp/models',
       storageApiEndpoint: 'https://storage.example.com',
       device: 'cuda',
+      modelDtype: 'q8',
       logLevel: 'debug',
       maxBatch: 16,
       kvCacheMb: 700,
@@ -173,6 +176,10 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ BATCH_POLICY: 'dynamic' }),
       configErrorFor('BATCH_POLICY', /continuous, static/),
+    );
+    assert.throws(
+      () => loadConfig({ MODEL_DTYPE: 'int4' }),
+      configErrorFor('MODEL_DTYPE', /fp32, q8/),
     );
     assert.throws(
       () => loadConfig({ BATCH_WINDOW_MS: '1e3' }),

@@ -15,6 +15,8 @@ export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
 export const workerModes = ['long-lived', 'drain'] as const;
 export const batchPolicies = ['continuous', 'static'] as const;
+export const modelDtypes = ['fp32', 'q8'] as const;
+export type ModelDtype = (typeof modelDtypes)[number];
 export type BatchPolicy = (typeof batchPolicies)[number];
 export type WorkerMode = (typeof workerModes)[number];
 
@@ -39,6 +41,8 @@ export interface Config {
   /** STORAGE_API_ENDPOINT: the Cloud Storage API origin for gs:// models; null = the real service. */
   readonly storageApiEndpoint: string | null;
   readonly device: Device;
+  /** MODEL_DTYPE: the engine's weights (q8: 8-bit linear weights, opt-in). */
+  readonly modelDtype: ModelDtype;
   readonly logLevel: LogLevel;
 
   // Worker
@@ -90,6 +94,7 @@ export function loadConfig(env: Env): Config {
     modelCacheDir: readString(env, 'MODEL_CACHE_DIR', defaults.modelCacheDir),
     storageApiEndpoint: readStorageApiEndpoint(env),
     device: readChoice(env, 'DEVICE', devices, defaults.device),
+    modelDtype: readChoice(env, 'MODEL_DTYPE', modelDtypes, defaults.modelDtype),
     logLevel: readChoice(env, 'LOG_LEVEL', logLevels, defaults.logLevel),
 
     maxBatch: readOptionalInteger(env, 'MAX_BATCH', { min: 1, max: 256 }) ?? defaults.maxBatch,

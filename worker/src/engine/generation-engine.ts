@@ -57,6 +57,11 @@ export interface EngineOptions {
    * Default: derived from the memory limit and the model's size (kv-budget.ts).
    */
   kvBudgetBytes?: number;
+  /**
+   * Weights: fp32 (default; greedy output equals transformers.js generate()) or q8 (8-bit
+   * linear weights, opt-in: faster, with slightly different logits; see decode-graph.ts).
+   */
+  dtype?: 'fp32' | 'q8';
   /** Prompt tokens prefilled per decode step while other rows decode; default 64. */
   prefillTokensPerStep?: number;
 }

@@ -53,8 +53,10 @@ export async function loadEngine(
     `KV cache budget ${(kvBudgetBytes / 2 ** 20).toFixed(0)} MB${options.kvBudgetBytes === undefined ? ' (default: half the memory left after the model)' : ''}, up to ${maxBatchSize} running rows${options.maxBatchSize === undefined ? ' (default)' : ''}`,
   );
   const codec = await loadCodec(folder);
-  const graphPath = await ensureDecodeGraph(folder, (path) =>
-    log(`writing the decode graph ${path} (once per model folder)`),
+  const graphPath = await ensureDecodeGraph(
+    folder,
+    (path) => log(`writing the decode graph ${path} (once per model folder)`),
+    options.dtype ?? 'fp32',
   );
   const session = await InferenceSession.create(
     graphPath,

@@ -3,7 +3,14 @@ import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ModelFolder } from '../engine/model-folder.ts';
 import { ModelFolderError } from '../engine/model-folder-error.ts';
-import { DECODE_GRAPH_VERSION, decodeModelProto, gpt2WeightNames } from './decode-graph.ts';
+import {
+  DECODE_GRAPH_VERSION,
+  type DecodeDtype,
+  decodeModelProto,
+  gpt2WeightNames,
+  Q8_BLOCK_SIZE,
+  quantizedWeightShapes,
+} from './decode-graph.ts';
 import { type OnnxTypes, onnx } from './onnx-proto.ts';
 
 /**
@@ -13,9 +20,17 @@ import { type OnnxTypes, onnx } from './onnx-proto.ts';
  *   onnx/warmgen-decode.json   what it was made from: the graph version and the source
  *                              graph's sha256, so a folder whose model.onnx changed
  *                              afterwards is caught as stale instead of serving old weights
+ *   onnx/warmgen-decode-q8.*   the same for MODEL_DTYPE=q8 (8-bit weights inline), written
+ *                              at the first load that asks for it
  */
 export const DECODE_GRAPH_FILE = 'warmgen-decode.onnx';
 export const DECODE_STAMP_FILE = 'warmgen-decode.json';
+
+function fileNames(dtype: DecodeDtype): { graph: string; stamp: string } {
+  return dtype === 'fp32'
+    ? { graph: DECODE_GRAPH_FILE, stamp: DECODE_STAMP_FILE }
+    : { graph: `warmgen-decode-${dtype}.onnx`, stamp: `warmgen-decode-${dtype}.json` };
+}
 
 export interface DecodeStamp {
   version: number;
@@ -34,12 +49,18 @@ export type DecodeFolder = Pick<
   'dir' | 'onnxPath' | 'nLayer' | 'nHead' | 'nEmbd' | 'nPositions' | 'vocabSize'
 >;
 
-export function decodeGraphPath(folder: Pick<ModelFolder, 'onnxPath'>): string {
-  return join(dirname(folder.onnxPath), DECODE_GRAPH_FILE);
+export function decodeGraphPath(
+  folder: Pick<ModelFolder, 'onnxPath'>,
+  dtype: DecodeDtype = 'fp32',
+): string {
+  return join(dirname(folder.onnxPath), fileNames(dtype).graph);
 }
 
 /** Writes the decode graph for the folder's model.onnx (model:build, model push, load). */
-export async function writeDecodeGraph(folder: DecodeFolder): Promise<string> {
+export async function writeDecodeGraph(
+  folder: DecodeFolder,
+  dtype: DecodeDtype = 'fp32',
+): Promise<string> {
   const sourceBytes = await readFile(folder.onnxPath);
   let source: OnnxTypes.ModelProto;
   try {
@@ -57,7 +78,7 @@ export async function writeDecodeGraph(folder: DecodeFolder): Promise<string> {
       byName.set(tensor.name, tensor);
     }
   }
-  const weights: OnnxTypes.ITensorProto[] = [];
+  let weights: OnnxTypes.ITensorProto[] = [];
   for (const name of gpt2WeightNames(folder.nLayer)) {
     const tensor = byName.get(name);
     if (!tensor) {
@@ -83,20 +104,124 @@ export async function writeDecodeGraph(folder: DecodeFolder): Promise<string> {
   };
   let model: OnnxTypes.IModelProto;
   try {
-    model = decodeModelProto(shape, weights, { 'warmgen.source_sha256': stamp.sourceSha256 });
+    if (dtype === 'q8') {
+      weights = await quantizeQ8(folder, shape, weights);
+    }
+    model = decodeModelProto(
+      shape,
+      weights,
+      { 'warmgen.source_sha256': stamp.sourceSha256 },
+      dtype,
+    );
   } catch (error) {
+    if (error instanceof ModelFolderError) {
+      throw error;
+    }
     throw new ModelFolderError(
       folder.onnxPath,
       `cannot build warmgen's decode graph: ${(error as Error).message}`,
     );
   }
-  const target = decodeGraphPath(folder);
+  const target = decodeGraphPath(folder, dtype);
   await writeAtomically(target, onnx.ModelProto.encode(model).finish());
   await writeAtomically(
-    join(dirname(target), DECODE_STAMP_FILE),
+    join(dirname(target), fileNames(dtype).stamp),
     `${JSON.stringify(stamp, null, 2)}\n`,
   );
   return target;
+}
+
+/**
+ * The q8 weight set: the linear weights replaced by their 8-bit blocks and scales (see
+ * decode-graph.ts), everything else (and wte, which the embedding still reads) as it was.
+ */
+async function quantizeQ8(
+  folder: DecodeFolder,
+  shape: Parameters<typeof quantizedWeightShapes>[0],
+  weights: readonly OnnxTypes.ITensorProto[],
+): Promise<OnnxTypes.ITensorProto[]> {
+  const byName = new Map(weights.map((tensor) => [tensor.name!, tensor]));
+  const quantized = quantizedWeightShapes(shape);
+  const replaced = new Set(
+    quantized.map(([name]) => name).filter((name) => name !== 'transformer.wte.weight'),
+  );
+  const out = weights.filter((tensor) => !replaced.has(tensor.name!));
+  for (const [name, k, n] of quantized) {
+    const values = await floatData(folder, byName.get(name)!);
+    // wte is [vocab, n_embd]: already one row per output; Conv1D weights are [K, N].
+    const rowMajor = name === 'transformer.wte.weight';
+    const at = (row: number, i: number): number =>
+      rowMajor ? values[row * k + i]! : values[i * n + row]!;
+    const blocks = k / Q8_BLOCK_SIZE;
+    if (!Number.isInteger(blocks)) {
+      throw new Error(
+        `${name}: ${k} inputs are not a multiple of the q8 block size ${Q8_BLOCK_SIZE}`,
+      );
+    }
+    const q = new Uint8Array(n * k);
+    const scales = new Float32Array(n * blocks);
+    for (let row = 0; row < n; row++) {
+      for (let b = 0; b < blocks; b++) {
+        let max = 0;
+        for (let i = b * Q8_BLOCK_SIZE; i < (b + 1) * Q8_BLOCK_SIZE; i++) {
+          max = Math.max(max, Math.abs(at(row, i)));
+        }
+        const scale = max / 127 || 1;
+        scales[row * blocks + b] = scale;
+        for (let i = b * Q8_BLOCK_SIZE; i < (b + 1) * Q8_BLOCK_SIZE; i++) {
+          q[row * k + i] = Math.max(0, Math.min(255, Math.round(at(row, i) / scale) + 128));
+        }
+      }
+    }
+    out.push(
+      {
+        name: `${name}.q8`,
+        dims: [n, blocks, Q8_BLOCK_SIZE],
+        dataType: onnx.TensorProto.DataType.UINT8,
+        rawData: q,
+      },
+      {
+        name: `${name}.scales`,
+        dims: [n * blocks],
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(scales.buffer),
+      },
+    );
+  }
+  return out;
+}
+
+/** A float initializer's values, inline (raw or float_data) or from its external data file. */
+async function floatData(
+  folder: DecodeFolder,
+  tensor: OnnxTypes.ITensorProto,
+): Promise<Float32Array> {
+  if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const entry = (key: string) => tensor.externalData?.find((e) => e.key === key)?.value;
+    const location = entry('location');
+    const offset = Number(entry('offset') ?? 0);
+    const length = Number(entry('length'));
+    if (!location || !Number.isFinite(length)) {
+      throw new ModelFolderError(
+        folder.onnxPath,
+        `${tensor.name}: external data without a location or length`,
+      );
+    }
+    const file = await open(join(dirname(folder.onnxPath), location), 'r');
+    try {
+      const bytes = Buffer.alloc(length);
+      await file.read(bytes, 0, length, offset);
+      return new Float32Array(bytes.buffer, bytes.byteOffset, length / 4);
+    } finally {
+      await file.close();
+    }
+  }
+  if (tensor.rawData && tensor.rawData.byteLength > 0) {
+    // A copy (protobufjs hands out Node Buffers, whose slice() is a view into a pool).
+    const raw = new Uint8Array(tensor.rawData);
+    return new Float32Array(raw.buffer, 0, raw.byteLength / 4);
+  }
+  return Float32Array.from(tensor.floatData ?? []);
 }
 
 /**
@@ -108,9 +233,10 @@ export async function writeDecodeGraph(folder: DecodeFolder): Promise<string> {
 export async function ensureDecodeGraph(
   folder: DecodeFolder,
   onBuild: (path: string) => void = () => {},
+  dtype: DecodeDtype = 'fp32',
 ): Promise<string> {
-  const target = decodeGraphPath(folder);
-  const stampPath = join(dirname(target), DECODE_STAMP_FILE);
+  const target = decodeGraphPath(folder, dtype);
+  const stampPath = join(dirname(target), fileNames(dtype).stamp);
   const stampText = await readFile(stampPath, 'utf8').catch(() => null);
   const graphPresent = await stat(target).then(
     (info) => info.isFile(),
@@ -118,7 +244,7 @@ export async function ensureDecodeGraph(
   );
   if (stampText === null || !graphPresent) {
     onBuild(target);
-    return writeDecodeGraph(folder);
+    return writeDecodeGraph(folder, dtype);
   }
   let stamp: Partial<DecodeStamp>;
   try {
@@ -132,13 +258,13 @@ export async function ensureDecodeGraph(
   if (stamp.version !== DECODE_GRAPH_VERSION || stamp.shape?.join() !== shapeOf(folder).join()) {
     // Made by another warmgen version, or for another config.json: ours to remake.
     onBuild(target);
-    return writeDecodeGraph(folder);
+    return writeDecodeGraph(folder, dtype);
   }
   const sourceSha256 = await sha256OfFile(folder.onnxPath);
   if (stamp.sourceSha256 !== sourceSha256) {
     throw new ModelFolderError(
       target,
-      `is stale: it was made from another model.onnx (sha256 ${stamp.sourceSha256 ?? 'unknown'}, the folder's is ${sourceSha256}), so it would serve other weights; push the folder again (npm run model:push writes it) or delete ${DECODE_GRAPH_FILE} and ${DECODE_STAMP_FILE} to rebuild it at load`,
+      `is stale: it was made from another model.onnx (sha256 ${stamp.sourceSha256 ?? 'unknown'}, the folder's is ${sourceSha256}), so it would serve other weights; push the folder again (npm run model:push writes it) or delete ${fileNames(dtype).graph} and ${fileNames(dtype).stamp} to rebuild it at load`,
     );
   }
   return target;

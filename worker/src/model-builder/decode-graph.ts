@@ -27,13 +27,42 @@ import type { OnnxTypes } from './onnx-proto.ts';
  * Contract (load-engine.ts checks it):
  *   inputs  input_ids, position_ids int64 [batch, seq]; attention_bias float
  *           [batch, 1, seq, past + seq] (0 where a query may attend, -1e9 elsewhere: cached
- *           columns beyond the row's length, later new tokens); logits_index int64 [batch]
- *           (flat index b * seq + position of the one position whose logits each row needs);
+ *           columns beyond the row's length, later new tokens); logits_index int64 [rows]
+ *           (flat indices b * seq + position of the positions whose logits are wanted: one
+ *           per row when decoding);
  *           past_key_values.{i}.key float [batch, heads, headDim, past] (transposed) and
  *           past_key_values.{i}.value float [batch, heads, past, headDim]
- *   outputs logits float [batch, vocab]; new_key.{i} / new_value.{i} [batch, heads, seq, headDim]
+ *   outputs logits float [rows, vocab]; new_key.{i} / new_value.{i} [batch, heads, seq, headDim]
  */
-export const DECODE_GRAPH_VERSION = 2;
+export const DECODE_GRAPH_VERSION = 3;
+
+/**
+ * Weights of the decode graph: fp32 as exported, or q8 (opt-in, MODEL_DTYPE=q8): every
+ * linear layer and the tied head as com.microsoft MatMulNBits with 8-bit weights in blocks
+ * of Q8_BLOCK_SIZE along the input dimension, one fp32 scale per block, symmetric (zero
+ * point 128), computed in int8 (accuracy_level 4). Embeddings, LayerNorms and biases stay
+ * fp32. Its accuracy against fp32 is printed by bench:engine.
+ */
+export type DecodeDtype = 'fp32' | 'q8';
+export const Q8_BLOCK_SIZE = 32;
+
+/** The linear weights q8 quantizes: [name, K (inputs), N (outputs)], rows of N along K. */
+export function quantizedWeightShapes(shape: Gpt2Shape): Array<[string, number, number]> {
+  const { nLayer, nEmbd, vocabSize } = shape;
+  const list: Array<[string, number, number]> = [];
+  for (let i = 0; i < nLayer; i++) {
+    const p = `transformer.h.${i}`;
+    list.push(
+      [`${p}.attn.c_attn.weight`, nEmbd, 3 * nEmbd],
+      [`${p}.attn.c_proj.weight`, nEmbd, nEmbd],
+      [`${p}.mlp.c_fc.weight`, nEmbd, 4 * nEmbd],
+      [`${p}.mlp.c_proj.weight`, 4 * nEmbd, nEmbd],
+    );
+  }
+  // The tied head: wte is [vocab, n_embd], already one row per output.
+  list.push(['transformer.wte.weight', nEmbd, vocabSize]);
+  return list;
+}
 export const MS_DOMAIN = 'com.microsoft';
 const LAYER_NORM_EPSILON = 1e-5;
 
@@ -57,7 +86,7 @@ export interface DecodeGraphParts {
   outputs: OnnxTypes.IValueInfoProto[];
 }
 
-export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
+export function buildDecodeGraph(shape: Gpt2Shape, dtype: DecodeDtype = 'fp32'): DecodeGraphParts {
   const g = createGraphBuilder();
   const { nLayer, nHead, nEmbd, vocabSize } = shape;
   const dHead = headDim(shape);
@@ -73,9 +102,11 @@ export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
       'sequence_length',
       'total_length',
     ]),
-    valueInfo('logits_index', ELEMENT_INT64, ['batch_size']),
+    // One entry per wanted position: the engine asks one per row; the q8 accuracy check
+    // asks for every position of a sequence.
+    valueInfo('logits_index', ELEMENT_INT64, ['logit_rows']),
   ];
-  const outputs = [valueInfo('logits', ELEMENT_FLOAT, ['batch_size', vocabSize])];
+  const outputs = [valueInfo('logits', ELEMENT_FLOAT, ['logit_rows', vocabSize])];
   for (let i = 0; i < nLayer; i++) {
     inputs.push(
       valueInfo(`past_key_values.${i}.key`, ELEMENT_FLOAT, [
@@ -110,6 +141,21 @@ export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
     g.nodes.at(-1)!.domain = MS_DOMAIN;
     return outs;
   };
+  const dims = new Map(quantizedWeightShapes(shape).map(([name, k, n]) => [name, [k, n] as const]));
+  /** x @ weight, fp32 or through the weight's q8 blocks. */
+  const matMul = (input: string, weight: string): string => {
+    if (dtype === 'fp32') {
+      return g.op('MatMul', [input, weight]);
+    }
+    const [k, n] = dims.get(weight)!;
+    return ms('MatMulNBits', [input, `${weight}.q8`, `${weight}.scales`], 1, {
+      K: k,
+      N: n,
+      bits: 8,
+      block_size: Q8_BLOCK_SIZE,
+      accuracy_level: 4,
+    })[0]!;
+  };
 
   const tokens = g.op('Gather', ['transformer.wte.weight', 'input_ids'], { axis: 0 });
   const positions = g.op('Gather', ['transformer.wpe.weight', 'position_ids'], { axis: 0 });
@@ -133,10 +179,7 @@ export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
   };
   for (let layer = 0; layer < nLayer; layer++) {
     const p = `transformer.h.${layer}`;
-    const qkv = g.op('Add', [
-      g.op('MatMul', [normed, `${p}.attn.c_attn.weight`]),
-      `${p}.attn.c_attn.bias`,
-    ]);
+    const qkv = g.op('Add', [matMul(normed, `${p}.attn.c_attn.weight`), `${p}.attn.c_attn.bias`]);
     const [q, k, v] = g.opMulti('Split', [qkv, g.int64s([nEmbd, nEmbd, nEmbd])], 3, { axis: 2 });
     // Scaling q (seq x headDim values) is cheaper than scaling the scores.
     const query = g.op('Mul', [toHeads(q!), g.floatScalar(1 / Math.sqrt(dHead))]);
@@ -156,11 +199,11 @@ export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
       g.op('Transpose', [heads], { perm: [0, 2, 1, 3] }),
       g.int64s([0, 0, nEmbd]),
     ]);
-    const attnOut = g.op('MatMul', [merged, `${p}.attn.c_proj.weight`]);
+    const attnOut = matMul(merged, `${p}.attn.c_proj.weight`);
     skipNorm(attnOut, `${p}.attn.c_proj.bias`, `${p}.ln_2`);
-    const fc = g.op('MatMul', [normed, `${p}.mlp.c_fc.weight`]);
+    const fc = matMul(normed, `${p}.mlp.c_fc.weight`);
     const [gelu] = ms('FastGelu', [fc, `${p}.mlp.c_fc.bias`], 1);
-    const mlpOut = g.op('MatMul', [gelu!, `${p}.mlp.c_proj.weight`]);
+    const mlpOut = matMul(gelu!, `${p}.mlp.c_proj.weight`);
     const nextNorm = layer + 1 < nLayer ? `transformer.h.${layer + 1}.ln_1` : 'transformer.ln_f';
     skipNorm(mlpOut, `${p}.mlp.c_proj.bias`, nextNorm);
   }
@@ -168,7 +211,18 @@ export function buildDecodeGraph(shape: Gpt2Shape): DecodeGraphParts {
   // Only the positions whose next token is wanted go through the 50257-wide head.
   const flat = g.op('Reshape', [normed, g.int64s([-1, nEmbd])]);
   const picked = g.op('Gather', [flat, 'logits_index'], { axis: 0 });
-  g.op('Gemm', [picked, 'transformer.wte.weight'], { transB: 1 }, 'logits');
+  if (dtype === 'fp32') {
+    g.op('Gemm', [picked, 'transformer.wte.weight'], { transB: 1 }, 'logits');
+  } else {
+    ms('MatMulNBits', [picked, 'transformer.wte.weight.q8', 'transformer.wte.weight.scales'], 1, {
+      K: nEmbd,
+      N: vocabSize,
+      bits: 8,
+      block_size: Q8_BLOCK_SIZE,
+      accuracy_level: 4,
+    });
+    g.nodes.at(-1)!.output = ['logits'];
+  }
   return { nodes: g.nodes, constants: g.constants, inputs, outputs };
 }
 
@@ -177,8 +231,9 @@ export function decodeModelProto(
   shape: Gpt2Shape,
   weights: readonly OnnxTypes.ITensorProto[],
   metadata: Record<string, string>,
+  dtype: DecodeDtype = 'fp32',
 ): OnnxTypes.IModelProto {
-  const graph = buildDecodeGraph(shape);
+  const graph = buildDecodeGraph(shape, dtype);
   return {
     irVersion: 8,
     opsetImport: [

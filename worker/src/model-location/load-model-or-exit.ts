@@ -33,6 +33,7 @@ export async function loadModelOrExit(
       {
         modelDir: model.dir,
         device: config.device,
+        dtype: config.modelDtype,
         ...(config.maxBatch === null ? {} : { maxBatchSize: config.maxBatch }),
         ...(config.kvCacheMb === null ? {} : { kvBudgetBytes: config.kvCacheMb * 2 ** 20 }),
       },

@@ -1,12 +1,17 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GcsModelDestination } from '@warmgen/shared/adapters/gcs/gcs-model-destination.ts';
 import { parseGsUri } from '@warmgen/shared/adapters/gcs/parse-gs-uri.ts';
+import { checkModelFolder } from '../engine/model-folder.ts';
+import { ensureDecodeGraph } from '../model-builder/decode-graph-file.ts';
 import { pushModel } from './push-model.ts';
 
 const usage = `Usage: npm run model:push -- DIR gs://BUCKET/PREFIX [options]
 
 Uploads a local model folder (e.g. one written by model:build) to Cloud Storage, where
-workers hydrate it from MODEL_URI=gs://BUCKET/PREFIX. Unchanged files (same size and
+workers hydrate it from MODEL_URI=gs://BUCKET/PREFIX. The folder is checked first and gets
+warmgen's decode graph (onnx/warmgen-decode.onnx) if it has none, so workers need not
+write it at start-up. Unchanged files (same size and
 CRC32C) are skipped, so workers re-download only what changed. Uploads are resumable,
 checked by CRC32C on the server, and conditional on the generation seen.
 Workers that start while a push runs may see a mix of old and new files: push a new
@@ -70,6 +75,10 @@ const destination = new GcsModelDestination({
 });
 let lastReport = 0;
 try {
+  const folder = await checkModelFolder(resolve(dir));
+  await ensureDecodeGraph(folder, (path) =>
+    process.stderr.write(`writing the decode graph ${path}\n`),
+  );
   const summary = await pushModel({
     dir,
     destination,

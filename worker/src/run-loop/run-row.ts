@@ -33,7 +33,7 @@ import { sleep } from './sleep.ts';
  */
 export type RowOutcome =
   | { readonly kind: 'generated'; readonly output: GenerationOutput }
-  | { readonly kind: 'error'; readonly error: Error }
+  | { readonly kind: 'error'; readonly error: Error; readonly during?: 'validate' }
   | { readonly kind: 'rejected'; readonly error: JobError }
   | { readonly kind: 'canceled-before-start' }
   | { readonly kind: 'stuck' };
@@ -84,7 +84,7 @@ export function admitRow(ctx: RunLoopContext, row: BatchRow): RowOutcome | null 
   try {
     problem = ctx.engine.validate({ prompt: job.prompt, params: job.params });
   } catch (thrown) {
-    return { kind: 'error', error: coerceError(thrown) };
+    return { kind: 'error', error: coerceError(thrown), during: 'validate' };
   }
   return problem === null
     ? null
@@ -101,9 +101,18 @@ export async function runRow(
   runningRows: () => number,
 ): Promise<void> {
   const rejected = admitRow(ctx, row);
+  const startedAtMs = ctx.now();
   const outcome = rejected ?? (await generateRow(ctx, row));
-  if (outcome.kind === 'generated') {
-    ctx.metrics.rowGenerated(outcome.output.timings.generateMs, runningRows());
+  if (rejected === null) {
+    // The engine's wall time for this row, whatever its outcome (a cancel's stop included).
+    const generateMs = ctx.now() - startedAtMs;
+    ctx.logger.info(
+      { jobId: row.job.id, outcome: outcome.kind, generateMs, runningRows: runningRows() },
+      'row generated',
+    );
+    if (outcome.kind === 'generated') {
+      ctx.metrics.rowGenerated(outcome.output.timings.generateMs, runningRows());
+    }
   }
   try {
     await settle(ctx, row, outcome);
