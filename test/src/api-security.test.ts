@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
 import { type RunningApi, sendJson, startApi } from './api-test-harness.ts';
 
@@ -58,6 +59,34 @@ describe('API keys', () => {
       });
       const unknownRoute = await sendJson(api.baseUrl, 'GET', '/v1/nothing-here');
       assert.equal(unknownRoute.status, 401, 'routes are not revealed without a key');
+    });
+  });
+
+  it('refuses two Authorization headers with a 400 naming the header, whichever comes first', async () => {
+    await withKeys(async (api) => {
+      const orders = [
+        [`Bearer ${keyA}`, 'Bearer wg_test_key_wrong_0123456789'],
+        ['Bearer wg_test_key_wrong_0123456789', `Bearer ${keyA}`],
+        [`Bearer ${keyA}`, `Bearer ${keyA}`],
+      ];
+      for (const authorization of orders) {
+        const response = await requestWithHeaders(api.baseUrl, '/v1/generations', {
+          'content-type': 'application/json',
+          authorization,
+        });
+        assert.equal(response.status, 400, authorization.join(' then '));
+        const body = JSON.parse(response.text);
+        assert.equal(body.error.code, 'bad_request');
+        assert.deepEqual(body.error.details, [
+          { field: 'headers/authorization', message: 'was sent 2 times' },
+        ]);
+      }
+      assert.equal((await api.store.countJobs()).queued, 0, 'no job was created');
+      const single = await requestWithHeaders(api.baseUrl, '/v1/generations', {
+        'content-type': 'application/json',
+        authorization: [`Bearer ${keyA}`],
+      });
+      assert.equal(single.status, 202, single.text);
     });
   });
 
@@ -225,3 +254,26 @@ describe('submission rate limit', () => {
     );
   });
 });
+
+/** POST {"prompt":"hi"} with header values sent as given: an array sends one line each. */
+function requestWithHeaders(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; text: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: 'POST', path, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end('{"prompt":"hi"}');
+  });
+}
