@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
@@ -31,6 +31,7 @@ import { generationsRoutes } from './routes/generations-routes.ts';
 import { opsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
+import { strictValidatorCompiler } from './schemas/strict-validator-compiler.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
 import type { PollTuning } from './wait-for-job.ts';
 import { defaultWebhookUrlGuard, type WebhookUrlGuard } from './webhook-url-guard.ts';
@@ -111,13 +112,17 @@ export function buildApi(deps: ApiDeps): ApiServer {
     bodyLimit: deps.limits.maxBodyBytes,
     // Long polls must not be cut by a request timeout; Cloud Run's own limit applies.
     requestTimeout: 0,
+    // Path parameters are bounded by their schemas (ids: 64 characters), which name the
+    // field in a short 400; the router's own limit (100) answered with the whole URL in
+    // the message instead. Node's header size limit (16 KiB) still bounds the URL.
+    routerOptions: { maxParamLength: 16_384 },
     return503OnClosing: false,
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(detailsToMessage(describeSchemaErrors(errors, dataVar))),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(strictValidatorCompiler);
 
   const closingController = new AbortController();
   app.addHook('preClose', async () => {

@@ -127,11 +127,16 @@ export function clientErrorHandler(
   );
 }
 
-/** Fastify's own routing errors (a URL that cannot be decoded). */
+/**
+ * Fastify's own routing errors (a URL that cannot be decoded). The message does not quote
+ * the URL: Fastify's does, and a client that sent 8 KB of path got 8 KB back.
+ */
 export function frameworkErrorHandler(
   error: FastifyError,
   _request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  reply.code(400).send(errorBody('bad_request', `the URL is malformed: ${error.message}`));
+  reply
+    .code(400)
+    .send(errorBody('bad_request', `the URL is malformed (${error.code}): check its %-escapes`));
 }

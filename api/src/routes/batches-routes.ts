@@ -220,11 +220,14 @@ function batchWebhook(
   isJsonl: boolean,
 ): WebhookSpec | null {
   if (!isJsonl) {
-    if (query.webhook_url !== undefined || query.webhook_events !== undefined) {
+    // Refused rather than ignored: a webhook the caller asked for must not vanish (202 with
+    // "webhook": null). A JSON batch carries its webhook in the body.
+    const field = query.webhook_url !== undefined ? 'webhook_url' : 'webhook_events';
+    if (query[field] !== undefined) {
       throw new ApiError(
         'validation_failed',
-        'querystring/webhook_url is for JSONL uploads only; put webhook in the JSON body',
-        [{ field: 'querystring/webhook_url', message: 'is for JSONL uploads only' }],
+        `querystring/${field} is for JSONL uploads only; put webhook in the JSON body`,
+        [{ field: `querystring/${field}`, message: 'is for JSONL uploads only' }],
       );
     }
     return bodyWebhook
