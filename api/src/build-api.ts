@@ -25,6 +25,7 @@ import {
 } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body-parser.ts';
 import { type PinoLoggerOptions, traceChildLoggerFactory } from './logger-options.ts';
+import { openapiOptions } from './openapi-document.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
 import { generationsRoutes } from './routes/generations-routes.ts';
@@ -152,26 +153,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
     installRateLimit(app, auth.rateLimitPerMinute, auth.rateLimitWindowMs);
   }
 
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'warmgen',
-        version: '1',
-        description: 'Asynchronous GPT-2 text generation: submit, poll or wait, batch, cancel.',
-      },
-      tags: [
-        { name: 'generations' },
-        { name: 'batches' },
-        { name: 'webhooks' },
-        { name: 'operations' },
-      ],
-      components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-      },
-      security: auth.mode === 'required' ? [{ apiKey: [] }] : [],
-    },
-  });
+  app.register(swagger, openapiOptions(auth, deps.limits));
 
   const context: RouteContext = {
     store: deps.store,
