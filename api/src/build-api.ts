@@ -34,6 +34,7 @@ import type { RouteContext } from './routes/route-context.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 import { strictValidatorCompiler } from './schemas/strict-validator-compiler.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
+import { createStorageHealth } from './storage-health.ts';
 import type { PollTuning } from './wait-for-job.ts';
 import { defaultWebhookUrlGuard, type WebhookUrlGuard } from './webhook-url-guard.ts';
 
@@ -67,6 +68,12 @@ export interface ApiDeps {
   webhookEvents?: WebhookEventStore;
   /** The SSRF check on submitted webhook URLs. Default: strict, the system resolver. */
   webhookGuard?: WebhookUrlGuard;
+  /**
+   * A tiny durable write to the store (Backend.probeWrites). While storage fails, /readyz
+   * runs it (at most once a second) to see writes work again. Without it /readyz recovers
+   * on the next write that succeeds.
+   */
+  storageProbe?: () => Promise<void>;
 }
 
 export interface ApiTuning {
@@ -139,7 +146,18 @@ export function buildApi(deps: ApiDeps): ApiServer {
     }
   });
 
-  const metrics = createApiMetrics(deps.registry, deps.store, deps.queue, app.log);
+  // Storage failures seen on any call turn /readyz 503 until a write succeeds again.
+  const storage = createStorageHealth({
+    probe: deps.storageProbe,
+    onChange: (failure) =>
+      failure === null
+        ? app.log.info({}, 'storage takes writes again: ready')
+        : app.log.error({ storage: failure }, 'storage failing: not ready'),
+  });
+  const store = storage.watchStore(deps.store);
+  const queue = storage.watchQueue(deps.queue);
+
+  const metrics = createApiMetrics(deps.registry, store, queue, app.log);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
@@ -156,8 +174,8 @@ export function buildApi(deps: ApiDeps): ApiServer {
   app.register(swagger, openapiOptions(auth, deps.limits));
 
   const context: RouteContext = {
-    store: deps.store,
-    queue: deps.queue,
+    store,
+    queue,
     limits: deps.limits,
     metrics,
     now: deps.now ?? Date.now,
@@ -172,6 +190,10 @@ export function buildApi(deps: ApiDeps): ApiServer {
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);
   app.register(webhookRoutes, context);
-  app.register(opsRoutes, { isReady: deps.isReady, registry: deps.registry });
+  app.register(opsRoutes, {
+    isReady: async () => deps.isReady() && (await storage.check()),
+    storageFailure: storage.failure,
+    registry: deps.registry,
+  });
   return app;
 }

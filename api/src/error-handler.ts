@@ -1,6 +1,17 @@
+import {
+  type StorageCondition,
+  storageConditionText,
+  storageFailureOf,
+} from '@warmgen/shared/errors/storage-failure.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorBody, errorBody } from './api-error.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
+
+/**
+ * Retry-After of a storage failure's 503: long enough for a filled disk to be noticed and
+ * freed or a service to fail over, short enough that a retrying client is not left idle.
+ */
+export const storageRetryAfterSeconds = 10;
 
 /**
  * Maps everything that can go wrong with a request onto the one error shape. Bad input is
@@ -16,6 +27,21 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const storage = storageFailureOf(error);
+    if (storage !== null) {
+      // Not a bug: the client should come back later, so it gets a 503 it can act on.
+      request.log.warn({ err: error, storage }, 'storage unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(storageRetryAfterSeconds))
+        .send(
+          errorBody(
+            'storage_unavailable',
+            `${storageConditionText[storage.condition]} (${storage.source}); ${outcomeOf(storage.condition)}retry in ${storageRetryAfterSeconds} s`,
+            [{ field: 'storage', message: storage.condition }],
+          ),
+        );
+    }
     const { status, body } = toErrorResponse(error, request);
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
@@ -125,6 +151,17 @@ export function clientErrorHandler(
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * What a client may assume about its request. Store writes are transactions, so a refused
+ * one changed nothing; only a deadline leaves the outcome unknown (the service may have
+ * applied it), and a retry with the same Idempotency-Key is what makes that safe.
+ */
+function outcomeOf(condition: StorageCondition): string {
+  return condition === 'deadline_exceeded'
+    ? 'the request may or may not have been applied (resend it with the same Idempotency-Key); '
+    : 'nothing was changed; ';
 }
 
 /**

@@ -1,11 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  type StorageFailure,
+  storageConditionText,
+} from '@warmgen/shared/errors/storage-failure.ts';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
 import { errorBody } from '../api-error.ts';
 import { ErrorSchema, errorResponses } from '../schemas/error-schema.ts';
 
 export interface OpsRouteOptions {
-  isReady: () => boolean;
+  isReady: () => Promise<boolean>;
+  /** The storage failure /readyz reports, if that is why it is not ready. */
+  storageFailure: () => StorageFailure | null;
   registry: Registry;
 }
 
@@ -37,15 +43,28 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteOptions> = async (app,
           'Readiness: 200 when the store and queue are connected and the server is not shutting down',
         operationId: 'getReadiness',
         description:
-          'Needs no API key. 503 while starting, shutting down or when a dependency fails.',
+          'Needs no API key. 503 while starting or shutting down, and `storage_unavailable` while the ' +
+          'store or queue refuses writes (full disk, read-only, unavailable); 200 again once a write succeeds.',
         tags,
         response: { 200: StatusSchema, 503: ErrorSchema, ...errorResponses },
       },
       logLevel: 'warn',
     },
     async (_request, reply) => {
-      if (options.isReady()) {
+      if (await options.isReady()) {
         return { status: 'ready' };
+      }
+      const storage = options.storageFailure();
+      if (storage !== null) {
+        return reply
+          .code(503)
+          .send(
+            errorBody(
+              'storage_unavailable',
+              `not ready: ${storageConditionText[storage.condition]} (${storage.source})`,
+              [{ field: 'storage', message: storage.condition }],
+            ),
+          );
       }
       return reply
         .code(503)
