@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
@@ -25,13 +25,16 @@ import {
 } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body-parser.ts';
 import { type PinoLoggerOptions, traceChildLoggerFactory } from './logger-options.ts';
+import { openapiOptions } from './openapi-document.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
 import { generationsRoutes } from './routes/generations-routes.ts';
 import { opsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
+import { strictValidatorCompiler } from './schemas/strict-validator-compiler.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
+import { createStorageHealth } from './storage-health.ts';
 import type { PollTuning } from './wait-for-job.ts';
 import { defaultWebhookUrlGuard, type WebhookUrlGuard } from './webhook-url-guard.ts';
 
@@ -65,6 +68,12 @@ export interface ApiDeps {
   webhookEvents?: WebhookEventStore;
   /** The SSRF check on submitted webhook URLs. Default: strict, the system resolver. */
   webhookGuard?: WebhookUrlGuard;
+  /**
+   * A tiny durable write to the store (Backend.probeWrites). While storage fails, /readyz
+   * runs it (at most once a second) to see writes work again. Without it /readyz recovers
+   * on the next write that succeeds.
+   */
+  storageProbe?: () => Promise<void>;
 }
 
 export interface ApiTuning {
@@ -111,13 +120,17 @@ export function buildApi(deps: ApiDeps): ApiServer {
     bodyLimit: deps.limits.maxBodyBytes,
     // Long polls must not be cut by a request timeout; Cloud Run's own limit applies.
     requestTimeout: 0,
+    // Path parameters are bounded by their schemas (ids: 64 characters), which name the
+    // field in a short 400; the router's own limit (100) answered with the whole URL in
+    // the message instead. Node's header size limit (16 KiB) still bounds the URL.
+    routerOptions: { maxParamLength: 16_384 },
     return503OnClosing: false,
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
     schemaErrorFormatter: (errors, dataVar) =>
       new Error(detailsToMessage(describeSchemaErrors(errors, dataVar))),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(strictValidatorCompiler);
 
   const closingController = new AbortController();
   app.addHook('preClose', async () => {
@@ -133,7 +146,18 @@ export function buildApi(deps: ApiDeps): ApiServer {
     }
   });
 
-  const metrics = createApiMetrics(deps.registry, deps.store, deps.queue, app.log);
+  // Storage failures seen on any call turn /readyz 503 until a write succeeds again.
+  const storage = createStorageHealth({
+    probe: deps.storageProbe,
+    onChange: (failure) =>
+      failure === null
+        ? app.log.info({}, 'storage takes writes again: ready')
+        : app.log.error({ storage: failure }, 'storage failing: not ready'),
+  });
+  const store = storage.watchStore(deps.store);
+  const queue = storage.watchQueue(deps.queue);
+
+  const metrics = createApiMetrics(deps.registry, store, queue, app.log);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
@@ -147,30 +171,11 @@ export function buildApi(deps: ApiDeps): ApiServer {
     installRateLimit(app, auth.rateLimitPerMinute, auth.rateLimitWindowMs);
   }
 
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'warmgen',
-        version: '1',
-        description: 'Asynchronous GPT-2 text generation: submit, poll or wait, batch, cancel.',
-      },
-      tags: [
-        { name: 'generations' },
-        { name: 'batches' },
-        { name: 'webhooks' },
-        { name: 'operations' },
-      ],
-      components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
-      },
-      security: auth.mode === 'required' ? [{ apiKey: [] }] : [],
-    },
-  });
+  app.register(swagger, openapiOptions(auth, deps.limits));
 
   const context: RouteContext = {
-    store: deps.store,
-    queue: deps.queue,
+    store,
+    queue,
     limits: deps.limits,
     metrics,
     now: deps.now ?? Date.now,
@@ -185,6 +190,10 @@ export function buildApi(deps: ApiDeps): ApiServer {
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);
   app.register(webhookRoutes, context);
-  app.register(opsRoutes, { isReady: deps.isReady, registry: deps.registry });
+  app.register(opsRoutes, {
+    isReady: async () => deps.isReady() && (await storage.check()),
+    storageFailure: storage.failure,
+    registry: deps.registry,
+  });
   return app;
 }

@@ -1,6 +1,17 @@
+import {
+  type StorageCondition,
+  storageConditionText,
+  storageFailureOf,
+} from '@warmgen/shared/errors/storage-failure.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorBody, errorBody } from './api-error.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
+
+/**
+ * Retry-After of a storage failure's 503: long enough for a filled disk to be noticed and
+ * freed or a service to fail over, short enough that a retrying client is not left idle.
+ */
+export const storageRetryAfterSeconds = 10;
 
 /**
  * Maps everything that can go wrong with a request onto the one error shape. Bad input is
@@ -16,6 +27,21 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const storage = storageFailureOf(error);
+    if (storage !== null) {
+      // Not a bug: the client should come back later, so it gets a 503 it can act on.
+      request.log.warn({ err: error, storage }, 'storage unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(storageRetryAfterSeconds))
+        .send(
+          errorBody(
+            'storage_unavailable',
+            `${storageConditionText[storage.condition]} (${storage.source}); ${outcomeOf(storage.condition)}retry in ${storageRetryAfterSeconds} s`,
+            [{ field: 'storage', message: storage.condition }],
+          ),
+        );
+    }
     const { status, body } = toErrorResponse(error, request);
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
@@ -127,11 +153,27 @@ export function clientErrorHandler(
   );
 }
 
-/** Fastify's own routing errors (a URL that cannot be decoded). */
+/**
+ * What a client may assume about its request. Store writes are transactions, so a refused
+ * one changed nothing; only a deadline leaves the outcome unknown (the service may have
+ * applied it), and a retry with the same Idempotency-Key is what makes that safe.
+ */
+function outcomeOf(condition: StorageCondition): string {
+  return condition === 'deadline_exceeded'
+    ? 'the request may or may not have been applied (resend it with the same Idempotency-Key); '
+    : 'nothing was changed; ';
+}
+
+/**
+ * Fastify's own routing errors (a URL that cannot be decoded). The message does not quote
+ * the URL: Fastify's does, and a client that sent 8 KB of path got 8 KB back.
+ */
 export function frameworkErrorHandler(
   error: FastifyError,
   _request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  reply.code(400).send(errorBody('bad_request', `the URL is malformed: ${error.message}`));
+  reply
+    .code(400)
+    .send(errorBody('bad_request', `the URL is malformed (${error.code}): check its %-escapes`));
 }

@@ -19,7 +19,9 @@ export const defaultWebhookUrlGuard: WebhookUrlGuard = {
 
 /** A slow resolver must not hold a submission; the worker checks again when it connects. */
 const resolveTimeoutMs = 2_000;
-const unresolvable = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME']);
+// EINVAL: getaddrinfo's answer for a name it cannot even ask about; such a name never
+// resolves, so it is refused like a missing one (parseWebhookUrl catches the usual cases).
+const unresolvable = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EINVAL']);
 
 /**
  * Refuses a webhook URL the delivery worker would refuse, with a 400 naming the field

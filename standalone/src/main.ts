@@ -36,6 +36,7 @@ const api = buildApi({
   logger: loggerOptions(config.logLevel),
   auth: config.auth,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
+  ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   webhookGuard: security.webhookGuard,
 });
 const log = api.log;

@@ -26,6 +26,8 @@ describe('the API refuses malformed requests with a 4xx in the one error shape',
       assert.deepEqual(Object.keys(body), ['error']);
       assert.equal(body.error.code, testCase.expectCode);
       assert.equal(typeof body.error.message, 'string');
+      // Messages name the field; they never echo a large input back (an 8 KB id once did).
+      assert.ok(body.error.message.length <= 400, `message of ${body.error.message.length} chars`);
       assert.ok(
         body.error.message.includes(testCase.expectInMessage),
         `message ${JSON.stringify(body.error.message)} lacks ${JSON.stringify(testCase.expectInMessage)}`,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
 import { type RunningApi, sendJson, startApi } from './api-test-harness.ts';
 
@@ -61,6 +62,34 @@ describe('API keys', () => {
     });
   });
 
+  it('refuses two Authorization headers with a 400 naming the header, whichever comes first', async () => {
+    await withKeys(async (api) => {
+      const orders = [
+        [`Bearer ${keyA}`, 'Bearer wg_test_key_wrong_0123456789'],
+        ['Bearer wg_test_key_wrong_0123456789', `Bearer ${keyA}`],
+        [`Bearer ${keyA}`, `Bearer ${keyA}`],
+      ];
+      for (const authorization of orders) {
+        const response = await requestWithHeaders(api.baseUrl, '/v1/generations', {
+          'content-type': 'application/json',
+          authorization,
+        });
+        assert.equal(response.status, 400, authorization.join(' then '));
+        const body = JSON.parse(response.text);
+        assert.equal(body.error.code, 'bad_request');
+        assert.deepEqual(body.error.details, [
+          { field: 'headers/authorization', message: 'was sent 2 times' },
+        ]);
+      }
+      assert.equal((await api.store.countJobs()).queued, 0, 'no job was created');
+      const single = await requestWithHeaders(api.baseUrl, '/v1/generations', {
+        'content-type': 'application/json',
+        authorization: [`Bearer ${keyA}`],
+      });
+      assert.equal(single.status, 202, single.text);
+    });
+  });
+
   it('leaves the probes and the OpenAPI document open, but not /metrics', async () => {
     await withKeys(async (api) => {
       for (const path of ['/healthz', '/readyz', '/openapi.json']) {
@@ -69,7 +98,9 @@ describe('API keys', () => {
       assert.equal((await fetch(`${api.baseUrl}/metrics`)).status, 401);
       assert.equal((await fetch(`${api.baseUrl}/metrics`, { headers: bearer(keyB) })).status, 200);
       const doc = await (await fetch(`${api.baseUrl}/openapi.json`)).json();
-      assert.deepEqual(doc.security, [{ apiKey: [] }]);
+      // Per operation: the probes and the document need no key (openapi-lint.test.ts has all).
+      assert.deepEqual(doc.paths['/v1/generations'].post.security, [{ bearerAuth: [] }]);
+      assert.deepEqual(doc.paths['/healthz'].get.security, []);
     });
   });
 
@@ -225,3 +256,26 @@ describe('submission rate limit', () => {
     );
   });
 });
+
+/** POST {"prompt":"hi"} with header values sent as given: an array sends one line each. */
+function requestWithHeaders(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; text: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: 'POST', path, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end('{"prompt":"hi"}');
+  });
+}

@@ -8,6 +8,7 @@ import { type ApiDeps, type ApiServer, buildApi } from '@warmgen/api/build-api.t
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
 import { SqliteWebhookEventStore } from '@warmgen/shared/adapters/sqlite/sqlite-webhook-event-store.ts';
+import { SqliteWriteProbe } from '@warmgen/shared/adapters/sqlite/sqlite-write-probe.ts';
 import type { JobResult } from '@warmgen/shared/domain/job.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
@@ -47,13 +48,22 @@ export async function startApi(
     wrapQueue?: (queue: JobQueue) => JobQueue;
     auth?: ApiDeps['auth'];
     webhookGuard?: ApiDeps['webhookGuard'];
+    /** The database's folder, which the test owns (default: a fresh temp folder, removed). */
+    dataDir?: string;
+    /** true: the SQLite write probe, as the mains wire it; or a probe of the test's own. */
+    storageProbe?: true | (() => Promise<void>);
   } = {},
 ): Promise<RunningApi> {
-  const dir = await mkdtemp(join(tmpdir(), 'warmgen-api-'));
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'warmgen-api-')));
   const path = join(dir, 'warmgen.sqlite');
   const store = SqliteJobStore.open(path);
   const queue = SqliteJobQueue.open(path, { maxAttempts: 3 });
   const events = SqliteWebhookEventStore.open(path);
+  const probe = options.storageProbe === true ? SqliteWriteProbe.open(path) : null;
+  const storageProbe =
+    probe !== null
+      ? () => probe.probe()
+      : (options.storageProbe as (() => Promise<void>) | undefined);
   const registry = new Registry();
   const app = buildApi({
     store: options.wrapStore ? options.wrapStore(store) : store,
@@ -66,6 +76,7 @@ export async function startApi(
     auth: options.auth,
     webhookEvents: events,
     webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
+    ...(storageProbe ? { storageProbe } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
@@ -78,10 +89,13 @@ export async function startApi(
     registry,
     async close() {
       await app.close();
+      await probe?.close();
       await events.close();
       await queue.close();
       await store.close();
-      await rm(dir, { recursive: true, force: true });
+      if (options.dataDir === undefined) {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
   };
 }

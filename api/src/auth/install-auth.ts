@@ -34,7 +34,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     if (unauthenticatedPaths.includes(path)) {
       return;
     }
-    const header = request.headers.authorization;
+    const header = singleAuthorization(request.raw.rawHeaders);
     const key = header === undefined ? undefined : bearerPattern.exec(header)?.[1];
     const owner = key === undefined ? null : verifier.verify(key);
     if (owner === null) {
@@ -48,4 +48,29 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     }
     setCaller(request, { owner });
   });
+}
+
+/**
+ * The one Authorization header, or undefined when none was sent. Node keeps only the first
+ * of several (`request.headers`), so `Bearer keyA` then `Bearer wrong` would pass on keyA:
+ * two credentials are ambiguous (a proxy may have added one), so they are a 400, never a
+ * guess. rawHeaders is [name, value, name, value, ...] as received.
+ */
+function singleAuthorization(rawHeaders: readonly string[]): string | undefined {
+  let found: string | undefined;
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'authorization') {
+      count += 1;
+      found = rawHeaders[i + 1];
+    }
+  }
+  if (count > 1) {
+    throw new ApiError(
+      'bad_request',
+      `headers/authorization was sent ${count} times; send exactly one Authorization: Bearer <key>`,
+      [{ field: 'headers/authorization', message: `was sent ${count} times` }],
+    );
+  }
+  return found;
 }

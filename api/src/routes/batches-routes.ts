@@ -58,9 +58,11 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       config: submissionRateLimit,
       schema: {
         summary: 'Submit a batch',
+        operationId: 'createBatch',
         description:
           'Either `application/json` `{items, webhook?}` or a JSONL upload (`application/jsonl` or ' +
-          '`application/x-ndjson`, one item object per line; its webhook goes in `webhook_url`/`webhook_events`). ' +
+          '`application/x-ndjson`, one BatchItem object per line; its webhook goes in `webhook_url`/`webhook_events`, ' +
+          'which a JSON batch refuses with a 400). ' +
           `Up to ${limits.maxBatchItems} items with unique custom_id. All jobs are recorded together, then queued.`,
         tags,
         consumes: ['application/json', ...jsonlMediaTypes],
@@ -136,6 +138,10 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     {
       schema: {
         summary: 'Get a batch: its status and job counts by status',
+        operationId: 'getBatch',
+        description:
+          '`status` is in_progress, canceling, completed or canceled; `counts` has every job status. ' +
+          '`webhook_delivery` shows the batch.completed event and its attempts.',
         tags,
         params: IdParamsSchema,
         response: { 200: BatchViewSchema, ...errorResponses },
@@ -152,6 +158,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     {
       schema: {
         summary: 'Stream a batch’s results as JSONL, one line per item, in custom_id order',
+        operationId: 'getBatchResults',
         description: 'Items not finished yet appear with their current status and null result.',
         tags,
         params: IdParamsSchema,
@@ -164,7 +171,8 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     async (request, reply) => {
       const batch = await getBatchOr404(request);
       const stream = batchResultsStream(store, batch.id, ctx.resultsPageSize);
-      // The schema documents one line; the type provider cannot know a stream carries many.
+      // The route schema has one line's shape (openapi-document.ts types the body as lines);
+      // the type provider cannot know a stream carries many.
       return reply.type('application/jsonl; charset=utf-8').send(stream as never);
     },
   );
@@ -174,6 +182,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     {
       schema: {
         summary: 'Cancel a batch',
+        operationId: 'cancelBatch',
         description:
           'Queued jobs are canceled at once; running ones stop at their next decode step. 409 when every job has finished.',
         tags,
@@ -220,11 +229,14 @@ function batchWebhook(
   isJsonl: boolean,
 ): WebhookSpec | null {
   if (!isJsonl) {
-    if (query.webhook_url !== undefined || query.webhook_events !== undefined) {
+    // Refused rather than ignored: a webhook the caller asked for must not vanish (202 with
+    // "webhook": null). A JSON batch carries its webhook in the body.
+    const field = query.webhook_url !== undefined ? 'webhook_url' : 'webhook_events';
+    if (query[field] !== undefined) {
       throw new ApiError(
         'validation_failed',
-        'querystring/webhook_url is for JSONL uploads only; put webhook in the JSON body',
-        [{ field: 'querystring/webhook_url', message: 'is for JSONL uploads only' }],
+        `querystring/${field} is for JSONL uploads only; put webhook in the JSON body`,
+        [{ field: `querystring/${field}`, message: 'is for JSONL uploads only' }],
       );
     }
     return bodyWebhook

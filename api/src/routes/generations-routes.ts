@@ -54,6 +54,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       config: submissionRateLimit,
       schema: {
         summary: 'Submit a prompt',
+        operationId: 'createGeneration',
         description:
           'Accepts the job (202) and queues it. With `Prefer: wait=N` the response is held up to N seconds (at most ' +
           `${limits.maxWaitSeconds}) and is a 200 when the job finished in that time.`,
@@ -134,8 +135,10 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     {
       schema: {
         summary: 'Get a job',
+        operationId: 'getGeneration',
         description:
-          '`?wait=N` long-polls: answers as soon as the job is finished, or after N seconds.',
+          '`?wait=N` (a decimal integer) long-polls: answers as soon as the job is finished, or after N seconds. ' +
+          'A job of another API key is a 404.',
         tags,
         params: IdParamsSchema,
         querystring: waitQuerySchema(limits.maxWaitSeconds),
@@ -158,6 +161,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     {
       schema: {
         summary: 'Cancel a job',
+        operationId: 'cancelGeneration',
         description:
           'A queued job is canceled at once (200). A running one is asked to stop at its next decode step (202, ' +
           '`cancel_requested: true`). A finished job cannot be canceled (409).',

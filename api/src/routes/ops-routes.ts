@@ -1,11 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  type StorageFailure,
+  storageConditionText,
+} from '@warmgen/shared/errors/storage-failure.ts';
 import type { Registry } from 'prom-client';
 import Type from 'typebox';
 import { errorBody } from '../api-error.ts';
-import { ErrorSchema } from '../schemas/error-schema.ts';
+import { ErrorSchema, errorResponses } from '../schemas/error-schema.ts';
 
 export interface OpsRouteOptions {
-  isReady: () => boolean;
+  isReady: () => Promise<boolean>;
+  /** The storage failure /readyz reports, if that is why it is not ready. */
+  storageFailure: () => StorageFailure | null;
   registry: Registry;
 }
 
@@ -19,8 +25,10 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteOptions> = async (app,
     {
       schema: {
         summary: 'Liveness: 200 whenever the process serves HTTP',
+        operationId: 'getHealth',
+        description: 'Needs no API key. Says nothing about the store or the queue (see /readyz).',
         tags,
-        response: { 200: StatusSchema },
+        response: { 200: StatusSchema, ...errorResponses },
       },
       logLevel: 'warn',
     },
@@ -33,14 +41,30 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteOptions> = async (app,
       schema: {
         summary:
           'Readiness: 200 when the store and queue are connected and the server is not shutting down',
+        operationId: 'getReadiness',
+        description:
+          'Needs no API key. 503 while starting or shutting down, and `storage_unavailable` while the ' +
+          'store or queue refuses writes (full disk, read-only, unavailable); 200 again once a write succeeds.',
         tags,
-        response: { 200: StatusSchema, 503: ErrorSchema },
+        response: { 200: StatusSchema, 503: ErrorSchema, ...errorResponses },
       },
       logLevel: 'warn',
     },
     async (_request, reply) => {
-      if (options.isReady()) {
+      if (await options.isReady()) {
         return { status: 'ready' };
+      }
+      const storage = options.storageFailure();
+      if (storage !== null) {
+        return reply
+          .code(503)
+          .send(
+            errorBody(
+              'storage_unavailable',
+              `not ready: ${storageConditionText[storage.condition]} (${storage.source})`,
+              [{ field: 'storage', message: storage.condition }],
+            ),
+          );
       }
       return reply
         .code(503)
@@ -55,7 +79,22 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteOptions> = async (app,
 
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics (text exposition format)', tags }, logLevel: 'warn' },
+    {
+      schema: {
+        summary: 'Prometheus metrics (text exposition format)',
+        operationId: 'getMetrics',
+        description: 'Throughput, backlog and latency; needs an API key when keys are configured.',
+        tags,
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4.',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+          ...errorResponses,
+        },
+      },
+      logLevel: 'warn',
+    },
     async (_request, reply) => {
       const text = await options.registry.metrics();
       return reply.type(options.registry.contentType).send(text);
@@ -64,7 +103,19 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteOptions> = async (app,
 
   app.get(
     '/openapi.json',
-    { schema: { summary: 'This API’s OpenAPI 3.1 document', tags }, logLevel: 'warn' },
+    {
+      schema: {
+        summary: 'This API’s OpenAPI 3.1 document',
+        operationId: 'getOpenApiDocument',
+        description: 'Needs no API key. Generated from the same schemas the API validates with.',
+        tags,
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'OpenAPI 3.1' }),
+          ...errorResponses,
+        },
+      },
+      logLevel: 'warn',
+    },
     async () => app.swagger(),
   );
 };

@@ -19,8 +19,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   const description =
     'Restarts delivery of the event (same webhook-id and body) from the first step of the retry schedule. ' +
     '202 with the delivery state; 409 when there is no event to send (no webhook, not finished yet, an event it did not ask for) or an attempt is in flight.';
-  const schema = (summary: string) => ({
+  const schema = (summary: string, operationId: string) => ({
     summary,
+    operationId,
     description,
     tags: ['webhooks'],
     params: IdParamsSchema,
@@ -49,7 +50,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
 
   app.post(
     '/v1/generations/:id/webhook/redeliver',
-    { schema: schema("Redeliver a job's webhook event") },
+    { schema: schema("Redeliver a job's webhook event", 'redeliverGenerationWebhook') },
     async (request, reply) => {
       const { id } = request.params;
       const job = await ctx.store.getJob(id);
@@ -62,7 +63,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
 
   app.post(
     '/v1/batches/:id/webhook/redeliver',
-    { schema: schema("Redeliver a batch's batch.completed event") },
+    { schema: schema("Redeliver a batch's batch.completed event", 'redeliverBatchWebhook') },
     async (request, reply) => {
       const { id } = request.params;
       const batch = await ctx.store.getBatch(id);

@@ -8,6 +8,7 @@ import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from './sqlite/sqlite-job-store.ts';
 import { SqliteWebhookDeliveryQueue } from './sqlite/sqlite-webhook-delivery-queue.ts';
 import { SqliteWebhookEventStore } from './sqlite/sqlite-webhook-event-store.ts';
+import { SqliteWriteProbe } from './sqlite/sqlite-write-probe.ts';
 
 export interface Backend {
   store: JobStore;
@@ -17,6 +18,11 @@ export interface Backend {
    * mean a backend without webhook adapters: webhooks are then not sent.
    */
   webhooks: { events: WebhookEventStore; queue: WebhookDeliveryQueue } | null;
+  /**
+   * A tiny durable write, for the API's readiness to see the store take writes again
+   * after a storage failure. Absent where no probe exists (gcp, for now).
+   */
+  probeWrites?: () => Promise<void>;
   /** Where the data lives, for the start-up log line. */
   description: string;
   close(): Promise<void>;
@@ -59,12 +65,15 @@ export async function openBackend(config: Config): Promise<Backend> {
     events: SqliteWebhookEventStore.open(path),
     queue: SqliteWebhookDeliveryQueue.open(path),
   };
+  const probe = SqliteWriteProbe.open(path);
   return {
     store,
     queue,
     webhooks,
+    probeWrites: () => probe.probe(),
     description: `sqlite ${path}`,
     close: async () => {
+      await probe.close();
       await webhooks.queue.close();
       await webhooks.events.close();
       await closeBoth(queue, store);

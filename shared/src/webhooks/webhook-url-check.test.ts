@@ -28,6 +28,7 @@ const resolver = tableResolver({
   'nip.example.com': ['192.168.1.1'],
   'localhost.example.com': ['::1'],
   'empty.example.com': [],
+  [`${'a'.repeat(63)}.example.com`]: ['93.184.215.14'],
 });
 
 /** Hostile URLs: every one must be refused by the strict (production) policy. */
@@ -79,6 +80,11 @@ const hostile: [string, RegExp][] = [
   ['file:///etc/passwd', /http or https/],
   ['gopher://hooks.example.com/', /http or https/],
   ['not a url', /not a valid URL/],
+  // Names DNS cannot carry: getaddrinfo fails with EINVAL, not "not found".
+  [`https://${'a'.repeat(300)}.example.com/hook`, /label of 300 characters \(DNS allows 63\)/],
+  [`https://${'a'.repeat(64)}.example.com/hook`, /label of 64 characters/],
+  [`https://${'abcdefgh.'.repeat(30)}com/hook`, /host name of 273 characters \(DNS allows 253\)/],
+  ['https://hooks..example.com/hook', /empty label/],
 ];
 
 describe('checkWebhookUrl', () => {
@@ -97,6 +103,7 @@ describe('checkWebhookUrl', () => {
       'http://93.184.215.14:8080/hook',
       'https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook',
       'http://[::ffff:93.184.215.14]/hook',
+      `https://${'a'.repeat(63)}.example.com/hook`,
     ]) {
       const check = await checkWebhookUrl(url, strictAddressPolicy, resolver);
       assert.ok(check.ok, `${url}: ${check.ok ? '' : check.reason}`);

@@ -48,11 +48,36 @@ export function parseWebhookUrl(
     return { ok: false, reason: 'must name a host' };
   }
   const isAddress = isIP(hostName) !== 0;
+  const badName = isAddress ? null : invalidDnsName(hostName);
+  if (badName !== null) {
+    return { ok: false, reason: badName };
+  }
   const refused = isAddress ? refusedAddress(hostName, policy) : refusedHostName(hostName, policy);
   if (refused !== null) {
     return { ok: false, reason: `is not allowed: ${refused}` };
   }
   return { ok: true, parsed: { url, hostName, isAddress } };
+}
+
+/**
+ * DNS's own limits (RFC 1035 2.3.4): labels of 1 to 63 octets, 253 characters in all. The
+ * WHATWG parser accepts longer ones, and getaddrinfo then fails with EINVAL rather than
+ * "not found", so a name no resolver can ever answer is refused here, before any lookup.
+ * `hostName` is already lower-cased and punycoded by the URL parser.
+ */
+function invalidDnsName(hostName: string): string | null {
+  const name = hostName.endsWith('.') ? hostName.slice(0, -1) : hostName;
+  const long = name.split('.').find((label) => label.length > 63);
+  if (long !== undefined) {
+    return `has a host name label of ${long.length} characters (DNS allows 63)`;
+  }
+  if (name.length > 253) {
+    return `has a host name of ${name.length} characters (DNS allows 253)`;
+  }
+  if (name.split('.').some((label) => label.length === 0)) {
+    return 'has a host name with an empty label';
+  }
+  return null;
 }
 
 /**

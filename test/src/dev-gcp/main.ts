@@ -20,14 +20,20 @@ import {
 import { type SupervisedProcess, startProcess, tail } from '../gcp-stack/supervised-process.ts';
 import { type DevGcpArgs, parseDevGcpArgs, usage } from './dev-gcp-args.ts';
 import { formatLogLine } from './format-log-line.ts';
+import { type KeptProcess, keepRestarting } from './keep-restarting.ts';
 
 /**
  * `npm run dev:gcp`: the production wiring, locally. Starts the Pub/Sub and Firestore
  * emulators and the GCS test server, pushes the model with the real `model push`, then runs
  * the API and the worker(s) as separate processes on the Google Cloud adapters, forwarding
  * their logs. SIGINT/SIGTERM stop everything, workers first (they release their jobs while
- * the emulators still answer), then the API, then the services. A process that exits by
- * itself stops the rest and makes this exit 1.
+ * the emulators still answer), then the API, then the services.
+ *
+ * A worker that fails (non-zero exit, a signal such as kill -9) is restarted with back-off,
+ * as Cloud Run restarts a failed worker-pool instance, and the stack keeps serving: the
+ * jobs it held come back when their leases expire (LEASE_SECONDS, passed through from this
+ * process's environment). Any other process that exits by itself (the API, an emulator)
+ * stops the rest and makes this exit 1.
  */
 const projectId = 'warmgen-local';
 const modelUri = 'gs://warmgen-models/gpt2';
@@ -53,14 +59,14 @@ if (args === 'help') {
 
 const services: SupervisedProcess[] = [];
 const apps: SupervisedProcess[] = [];
+const workers: KeptProcess[] = [];
 let stopping = false;
 
 async function shutdown(code: number, why: string): Promise<never> {
   stopping = true;
   say(`dev:gcp: stopping (${why})`);
-  const workers = apps.filter((app) => app.name.startsWith('worker'));
-  const others = apps.filter((app) => !app.name.startsWith('worker'));
-  for (const group of [workers, others, services]) {
+  await Promise.all(workers.map((worker) => worker.stop()));
+  for (const group of [apps, services]) {
     await Promise.all(group.map((member) => member.stop()));
   }
   say('dev:gcp: stopped');
@@ -71,7 +77,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) {
       // A second Ctrl-C: no more waiting.
-      for (const member of [...apps, ...services]) {
+      for (const member of [...workers.map((w) => w.current()), ...apps, ...services]) {
         void member.kill();
       }
       return;
@@ -150,26 +156,32 @@ async function start(options: DevGcpArgs): Promise<void> {
   const port = options.port === 0 ? await freePort() : options.port;
   // Webhooks to a receiver on this machine, as npm start allows (deployments stay strict).
   const env = stackEnv(endpoints, secrets, modelCacheDir, { WEBHOOK_ALLOW_HOSTS: 'loopback' });
-  const node = (name: string, main: string, extra: Record<string, string>) =>
-    watch(
-      startProcess({
-        name,
-        command: process.execPath,
-        args: [main],
-        env: { ...env, ...extra },
-        cwd: repoRoot,
-        onLine: forward(name),
-        keepLines: 1_000,
-      }),
-      apps,
-    );
-  const api = node('api', apiMain, { PORT: String(port) });
-  const workers = Array.from({ length: options.workers }, (_, index) =>
-    node(`worker-${index + 1}`, workerMain, {}),
-  );
+  const node = (name: string, main: string, extra: Record<string, string>) => {
+    const started = startProcess({
+      name,
+      command: process.execPath,
+      args: [main],
+      env: { ...env, ...extra },
+      cwd: repoRoot,
+      onLine: forward(name),
+      keepLines: 1_000,
+    });
+    say(`dev:gcp: ${name} started (pid ${started.pid})`);
+    return started;
+  };
+  const api = watch(node('api', apiMain, { PORT: String(port) }), apps);
+  const workerEnv = passThrough(['LEASE_SECONDS']);
+  for (let index = 1; index <= options.workers; index++) {
+    const name = `worker-${index}`;
+    workers.push(keepRestarting({ name, start: () => node(name, workerMain, workerEnv), say }));
+  }
+  // A worker that cannot even start once (a bad model, a wrong setting) is a start-up
+  // failure, not something a restart fixes.
   await Promise.all([
     api.waitForLine(/warmgen API ready/, readyTimeoutMs),
-    ...workers.map((worker) => worker.waitForLine(/warmgen worker ready/, readyTimeoutMs)),
+    ...workers.map((worker) =>
+      worker.current().waitForLine(/warmgen worker ready/, readyTimeoutMs),
+    ),
   ]);
 
   const url = `http://127.0.0.1:${port}`;
@@ -187,8 +199,15 @@ Try it:
     -H 'Prefer: wait=30' -d '{"prompt": "Once upon a time", "params": {"max_new_tokens": 24}}'
   curl -s '${url}/v1/generations/JOB_ID?wait=10' ${auth}
 
-Ctrl-C stops everything.
+A worker that crashes is restarted (with back-off); Ctrl-C stops everything.
 `);
+}
+
+/** The named variables of this process's environment that are set, for the workers. */
+function passThrough(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])),
+  );
 }
 
 try {
