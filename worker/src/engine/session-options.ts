@@ -1,3 +1,4 @@
+import { availableParallelism, cpus } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Device } from './generation-engine.ts';
 
@@ -8,16 +9,22 @@ import type { Device } from './generation-engine.ts';
  * on the 2-core machine (2026-11-25):
  * - Threads: onnxruntime's default intra-op pool (one thread per physical core) beat an
  *   explicit intraOpNumThreads = cores by 2-3x in decode steps whenever the machine was
- *   busy, and was never slower, so the count is only set when asked for. Inter-op threads
- *   are unused in sequential execution.
+ *   busy, and was never slower (2026-11-25); on 2026-12-03 the two were equal on a quiet
+ *   machine (q8 batch 32: 392 vs 381 tokens/s; fp32: 330 vs 339). But that default counts
+ *   the host's cores, not the process's share: where the process may use fewer CPUs than
+ *   the machine has (a container's cpuset or quota, which os.availableParallelism()
+ *   reflects), the count is set to that share instead. Inter-op threads are unused in
+ *   sequential execution.
  * - Memory pattern: off. Every decode step has a new sequence length, so a pattern planned
  *   for one step's shapes is never reused.
  * - Memory arena: on (the default). Turning it off raised peak RSS slightly and slowed
  *   steps; peak memory is bounded by the engine's per-pass KV budget instead.
  */
 export interface SessionTuning {
-  /** Threads for one operator; default: onnxruntime's (one per physical core). */
+  /** Threads for one operator; default: onnxruntime's, or the process's CPU share if smaller. */
   intraOpThreads?: number;
+  /** Whether idle pool threads spin between runs (onnxruntime's default: yes). */
+  spinning?: boolean;
 }
 
 export function sessionOptionsFor(
@@ -29,8 +36,13 @@ export function sessionOptionsFor(
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
   };
-  if (tuning.intraOpThreads !== undefined) {
-    options.intraOpNumThreads = tuning.intraOpThreads;
+  const share = availableParallelism();
+  const threads = tuning.intraOpThreads ?? (share < cpus().length ? share : undefined);
+  if (threads !== undefined) {
+    options.intraOpNumThreads = threads;
+  }
+  if (tuning.spinning === false) {
+    options.extra = { session: { intra_op: { allow_spinning: '0' } } };
   }
   if (device === 'cuda') {
     // The CUDA build of onnxruntime-node is installed at image build time

@@ -135,3 +135,27 @@ test('a store outage at claim leaves the message; the job runs once the store is
   assert.ok(parts.queue.count('pull', 'o1') >= 2, 'redelivered after its lease');
   assert.ok(logger.messages('error').includes('claim failed; message left to expire'));
 });
+
+test('validate() that throws releases the job with the reason, without generating', async (t) => {
+  const parts = partsFailing(() => null);
+  let throws = 1;
+  const validate = parts.engine.validate;
+  parts.engine.validate = (request) => {
+    if (throws-- > 0) {
+      throw new TypeError("Cannot read properties of null (reading 'map')");
+    }
+    return validate(request);
+  };
+  parts.store.add('v1');
+  await parts.queue.publish(['v1']);
+  const { loop, logger } = startLoop(parts);
+  t.after(() => loop.stop());
+  await waitFor('succeeded', () => parts.store.jobs.get('v1')?.status === 'succeeded');
+  const released = logger.entries.find((entry) => entry.message === 'job released');
+  assert.match(String(released?.fields.why), /^validate threw: Cannot read properties of null/);
+  assert.deepEqual(
+    parts.store.writes.filter((write) => write.endsWith(':v1')),
+    ['claim:v1', 'release:v1', 'claim:v1', 'complete:v1'],
+  );
+  assert.equal(parts.engine.calls.length, 1, 'generated only after the second claim');
+});

@@ -165,12 +165,11 @@ async function settle(ctx: RunLoopContext, row: BatchRow, outcome: RowOutcome): 
       if (row.abortReason !== null) {
         return settleAborted(ctx, row, undefined, error.message);
       }
-      ctx.logger.error(
-        { jobId: row.job.id, code: errorCode(error), err: error },
-        'generate failed',
-      );
+      const what = outcome.during === 'validate' ? 'validate threw' : 'generate failed';
+      ctx.logger.error({ jobId: row.job.id, code: errorCode(error), err: error }, what);
       if (classifyError(error) === 'retryable') {
-        return releaseRow(ctx, row, error.message);
+        const why = outcome.during === 'validate' ? `${what}: ${error.message}` : error.message;
+        return releaseRow(ctx, row, why);
       }
       return failRow(ctx, row, { code: errorCode(error), message: error.message });
     }
