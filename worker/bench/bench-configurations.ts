@@ -30,6 +30,7 @@ export const CONFIGURATION_NAMES = [
   'engine-q8-batch-1',
   'engine-q8-batch-32',
   'engine-long',
+  'engine-admission',
 ] as const;
 export type ConfigurationName = (typeof CONFIGURATION_NAMES)[number];
 
@@ -44,6 +45,7 @@ export const DESCRIPTIONS: Record<ConfigurationName, string> = {
   'engine-q8-batch-1': 'engine, MODEL_DTYPE=q8, 1 row',
   'engine-q8-batch-32': 'engine, MODEL_DTYPE=q8, 32 rows',
   'engine-long': `engine, 32 rows x ${LONG_NEW_TOKENS} new tokens (ms/step by past length)`,
+  'engine-admission': 'engine, 24 rows decoding while rows with 200-token prompts join',
 };
 
 export interface TrialResult {
@@ -54,6 +56,11 @@ export interface TrialResult {
   loadSeconds?: number;
   /** Only for engine-long: median ms of a 32-row decode step at each past length. */
   stepMsByPast?: Record<string, number>;
+  /**
+   * Only for engine-admission: the running rows' median ms per token in steps without a
+   * newcomer and in steps that also prefilled one (its chunk beside the decode pass).
+   */
+  admission?: { plainStepMs: number; admittingStepMs: number; prefillTokensPerStep: number };
 }
 
 export interface Workload {
@@ -106,6 +113,8 @@ export async function startWorkload(name: ConfigurationName, modelDir: string): 
       return engine(modelDir, 32, 'q8');
     case 'engine-long':
       return engineLong(modelDir);
+    case 'engine-admission':
+      return engineAdmission(modelDir);
   }
 }
 
@@ -180,6 +189,60 @@ async function warmGenerate(modelDir: string, batch: number): Promise<Workload> 
       return timed(prompts, () => run(prompts, NEW_TOKENS));
     },
     close: () => model.dispose().then(() => undefined),
+  };
+}
+
+/**
+ * The prefill policy's cost to running rows: 24 rows decode 160 tokens while, every 10
+ * steps, a row with a 200-token prompt joins (prefilled at most 64 tokens a step). A step's
+ * wall time (decode pass + prefill beside it) is each running row's time per token.
+ */
+async function engineAdmission(modelDir: string): Promise<Workload> {
+  const started = performance.now();
+  const loaded = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: 32, ignoreEos: true });
+  const loadSeconds = (performance.now() - started) / 1000;
+  const running = { ...defaultGenerationParams, temperature: 0, max_new_tokens: 160 };
+  const joining = { ...defaultGenerationParams, temperature: 0, max_new_tokens: 16 };
+  const longPrompt = benchPrompts(1)[0]!.concat(' and more'.repeat(66));
+  return {
+    loadSeconds,
+    trial: async (index) => {
+      const plain: number[] = [];
+      const admitting: number[] = [];
+      let steps = 0;
+      const joined: Promise<unknown>[] = [];
+      (loaded as { onStep?: unknown }).onStep = (report: {
+        decodeRows: number;
+        decodeMs: number;
+        prefillTokens: number;
+        prefillMs: number;
+      }) => {
+        if (report.decodeRows < 24) {
+          return;
+        }
+        (report.prefillTokens > 0 ? admitting : plain).push(report.decodeMs + report.prefillMs);
+        if (++steps % 10 === 0 && joined.length < 8) {
+          joined.push(loaded.generate([{ prompt: `${longPrompt} ${index}`, params: joining }]));
+        }
+      };
+      const prompts = benchPrompts(24, index * 24);
+      const startedAt = performance.now();
+      await loaded.generate(prompts.map((prompt) => ({ prompt, params: running })));
+      await Promise.all(joined);
+      const seconds = (performance.now() - startedAt) / 1000;
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
+      return {
+        prompts: 24,
+        newTokens: 24 * 160,
+        seconds,
+        admission: {
+          plainStepMs: median(plain),
+          admittingStepMs: median(admitting),
+          prefillTokensPerStep: 64,
+        },
+      };
+    },
+    close: () => loaded.dispose(),
   };
 }
 

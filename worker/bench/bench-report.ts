@@ -15,6 +15,8 @@ export interface ConfigurationSummary {
   peakRssMb: number;
   /** engine-long only: ms of a 32-row decode step by past length. */
   stepMsByPast?: Record<string, number>;
+  /** engine-admission only: running rows' ms per token with and without a newcomer's prefill. */
+  admission?: { plainStepMs: number; admittingStepMs: number; prefillTokensPerStep: number };
 }
 
 const RSS_TARGET_MB = 1536;
@@ -82,6 +84,14 @@ export function ratioLines(summaries: readonly ConfigurationSummary[]): string[]
         .map(([p, ms]) => `${ms.toFixed(1)} ms at past ${p}`)
         .join(', ')}; ` +
         `400 / 40 = ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'NOT met'})`,
+    );
+  }
+  const admission = find('engine-admission')?.admission;
+  if (admission) {
+    lines.push(
+      `engine-admission: 24 running rows take ${admission.plainStepMs.toFixed(1)} ms per token, ` +
+        `${admission.admittingStepMs.toFixed(1)} ms in a step that also prefills a newcomer's chunk ` +
+        `(<= ${admission.prefillTokensPerStep} prompt tokens): ${(admission.admittingStepMs / admission.plainStepMs).toFixed(2)}x`,
     );
   }
   const engines = summaries.filter((s) => s.name.startsWith('engine-batch'));

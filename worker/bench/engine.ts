@@ -91,7 +91,10 @@ async function main(): Promise<void> {
     );
     let index = 0;
     for (let round = 0; round < rounds; round++) {
-      for (const name of round === rounds - 1 ? [...ROUND, 'engine-long' as const] : ROUND) {
+      const last = round === rounds - 1;
+      for (const name of last
+        ? [...ROUND, 'engine-long' as const, 'engine-admission' as const]
+        : ROUND) {
         const child = children.get(name);
         if (!child) {
           continue;
@@ -167,6 +170,7 @@ function summarise(
     loadSeconds: loads.length > 0 ? loads.reduce((a, b) => a + b, 0) / loads.length : loadSeconds,
     peakRssMb,
     ...(all[0]?.stepMsByPast ? { stepMsByPast: all[0].stepMsByPast } : {}),
+    ...(all[0]?.admission ? { admission: all[0].admission } : {}),
   };
 }
 

@@ -66,7 +66,7 @@ export async function q8Accuracy(
       feeds[`past_key_values.${layer}.key`] = new Tensor(
         'float32',
         new Float32Array(folder.nHead * headDim),
-        [1, folder.nHead, headDim, 1],
+        [1, folder.nHead, 1, headDim],
       );
       feeds[`past_key_values.${layer}.value`] = new Tensor(
         'float32',

@@ -245,6 +245,8 @@ export class ContinuousBatch {
       newSlots,
       newStride,
       this.slots.map((entry) => entry?.columns ?? 0),
+      // New buffers are sized for the reach, so later strides fit in place.
+      reach,
     );
     this.slots = Array.from({ length: newSlots }, (_, s) => this.slots[s] ?? null);
   }

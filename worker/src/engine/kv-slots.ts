@@ -3,16 +3,17 @@ import { Tensor } from 'onnxruntime-node';
 /**
  * The KV cache of every running row, in buffers the engine owns and appends to in place.
  *
- * Per layer two Float32Arrays: keys [slots, heads, headDim, stride] (transposed, so the
- * decode graph's score MatMul reads them as they lie) and values [slots, heads, stride,
- * headDim]. Row r's tokens fill columns 0..length-1 of slot r. A step feeds views of these
- * buffers to the graph, which returns only the step's new columns (decode-graph.ts); they
- * are written here, a few hundred KB a step. The cache itself is never copied by a step.
+ * Per layer two Float32Arrays, keys and values, each [slots, heads, stride, headDim]. Row
+ * r's tokens fill columns 0..length-1 of slot r. A step feeds views of these buffers to the
+ * graph, which returns only the step's new columns (decode-graph.ts); they are written
+ * here, a few hundred KB a step. The cache itself is never copied by a step.
  *
  * Every row of a pass shares one column count (`stride`), so a step reads that many columns
  * of every row (masked beyond each row's length). The engine chooses the slot count and
  * the stride (continuous-batch.ts) and calls layOut() when they change: rarely, since it
- * rounds them up.
+ * rounds them up. A larger stride is laid out inside the buffers already allocated when
+ * they are big enough (the engine allocates them for the longest reach of its rows), so
+ * growing a stride every 64 steps leaves no garbage behind.
  */
 export interface KvLayout {
   /** Graph inputs past_key_values.{i}.key / .value, in a fixed order (key, value per layer). */
@@ -65,45 +66,43 @@ export class KvSlots {
 
   /**
    * Lays the buffers out again at `slots` slots of `stride` columns, keeping the first
-   * used[s] columns of slot s (which must fit).
+   * used[s] columns of slot s (which must fit). `capacityColumns` (>= stride) sizes a new
+   * allocation, so later strides up to it are laid out in place.
    */
-  layOut(slots: number, stride: number, used: readonly number[]): void {
-    const newSlots = slots;
-    const newStride = stride;
+  layOut(slots: number, stride: number, used: readonly number[], capacityColumns = stride): void {
     const { nHead, headDim } = this.layout;
     const oldStride = this.columnStride;
-    const keep = Math.min(this.slotCount, newSlots);
-    this.buffers = this.buffers.map((old, i) => {
-      const fresh = new Float32Array(newSlots * nHead * headDim * newStride);
-      const isKey = i % 2 === 0;
-      for (let s = 0; s < keep; s++) {
-        const cols = used[s] ?? 0;
-        if (cols === 0) {
+    const keep = Math.min(this.slotCount, slots);
+    for (let s = 0; s < keep; s++) {
+      if ((used[s] ?? 0) > stride) {
+        throw new RangeError(`slot ${s} holds ${used[s]} columns; the new stride is ${stride}`);
+      }
+    }
+    const needed = slots * nHead * stride * headDim;
+    const inPlace = stride >= oldStride && (this.buffers[0]?.length ?? 0) >= needed;
+    this.buffers = this.buffers.map((old) => {
+      const target = inPlace
+        ? old
+        : new Float32Array(slots * nHead * Math.max(stride, capacityColumns) * headDim);
+      // Block (slot, head) b moves from b * oldStride to b * stride columns. In place the
+      // blocks only move up (stride >= oldStride), so the last one goes first.
+      for (let block = keep * nHead - 1; block >= 0; block--) {
+        const cols = used[Math.floor(block / nHead)] ?? 0;
+        if (cols === 0 || (inPlace && stride === oldStride)) {
           continue;
         }
-        if (cols > newStride) {
-          throw new RangeError(`slot ${s} holds ${cols} columns; the new stride is ${newStride}`);
-        }
-        if (isKey) {
-          // [slot, head, dim, stride]: one short run per (head, dim).
-          for (let row = 0; row < nHead * headDim; row++) {
-            const src = (s * nHead * headDim + row) * oldStride;
-            fresh.set(old.subarray(src, src + cols), (s * nHead * headDim + row) * newStride);
-          }
+        const from = block * oldStride * headDim;
+        const to = block * stride * headDim;
+        if (inPlace) {
+          target.copyWithin(to, from, from + cols * headDim);
         } else {
-          for (let h = 0; h < nHead; h++) {
-            const src = (s * nHead + h) * oldStride * headDim;
-            fresh.set(
-              old.subarray(src, src + cols * headDim),
-              (s * nHead + h) * newStride * headDim,
-            );
-          }
+          target.set(old.subarray(from, from + cols * headDim), to);
         }
       }
-      return fresh;
+      return target;
     });
-    this.slotCount = newSlots;
-    this.columnStride = newStride;
+    this.slotCount = slots;
+    this.columnStride = stride;
   }
 
   /** Drops every buffer (no row running): memory goes back until the next admission. */
@@ -121,11 +120,8 @@ export class KvSlots {
     const { nHead, headDim, pastNames } = this.layout;
     const per = this.floatsPerSlot;
     const feeds: Record<string, Tensor> = {};
+    const dims = [count, nHead, this.columnStride, headDim];
     this.buffers.forEach((buffer, i) => {
-      const dims =
-        i % 2 === 0
-          ? [count, nHead, headDim, this.columnStride]
-          : [count, nHead, this.columnStride, headDim];
       feeds[pastNames[i]!] = new Tensor(
         'float32',
         buffer.subarray(start * per, (start + count) * per),
@@ -151,25 +147,12 @@ export class KvSlots {
         throw new Error(`decode graph output ${name} is missing`);
       }
       const data = output.data as Float32Array;
-      const isKey = i % 2 === 0;
       rows.forEach((row, b) => {
-        const slot = start + b;
         for (let h = 0; h < nHead; h++) {
-          for (let t = 0; t < row.added; t++) {
-            const from = ((b * nHead + h) * width + t) * headDim;
-            const column = row.columns + t;
-            if (isKey) {
-              const base = (slot * nHead + h) * headDim * stride + column;
-              for (let d = 0; d < headDim; d++) {
-                buffer[base + d * stride] = data[from + d]!;
-              }
-            } else {
-              buffer.set(
-                data.subarray(from, from + headDim),
-                ((slot * nHead + h) * stride + column) * headDim,
-              );
-            }
-          }
+          // The row's real new tokens are its first `added` positions: one contiguous run.
+          const from = (b * nHead + h) * width * headDim;
+          const to = (((start + b) * nHead + h) * stride + row.columns) * headDim;
+          buffer.set(data.subarray(from, from + row.added * headDim), to);
         }
       });
     });

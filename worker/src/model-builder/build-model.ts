@@ -1,6 +1,7 @@
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import { DECODE_GRAPH_VERSION } from './decode-graph.ts';
 import { DECODE_STAMP_FILE, writeDecodeGraph } from './decode-graph-file.ts';
 import { buildGpt2Graph } from './gpt2-graph.ts';
 import {
@@ -21,8 +22,11 @@ import { elementCount, generateWeightArray, generateWeights, weightPlan } from '
  * (shared/docs/model-folder.md): real GPT-2 tokenizer, seeded random weights.
  * Same size and seed => byte-identical files.
  */
-/** 3: the folder also holds warmgen's decode graph (decode-graph-file.ts), version 2. */
-export const BUILDER_VERSION = 3;
+/**
+ * The folder also holds warmgen's decode graph (decode-graph-file.ts), so a new decode
+ * graph version is a new builder version: 3000 + DECODE_GRAPH_VERSION.
+ */
+export const BUILDER_VERSION = 3000 + DECODE_GRAPH_VERSION;
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';

@@ -41,7 +41,7 @@ export function createFakeForwardPass(): FakeForward {
       const idData = ids.data as BigInt64Array;
       const positions = feeds.position_ids!.data as BigInt64Array;
       const past = feeds['past_key_values.0.key']!;
-      const stride = past.dims[3]!;
+      const stride = past.dims[2]!;
       const bias = feeds.attention_bias!;
       const total = stride + width;
       if (bias.dims.join() !== [rows, 1, width, total].join() || past.dims[0] !== rows) {
