@@ -89,7 +89,7 @@ export class ContinuousBatch {
     this.forward = forward;
     this.sampler = sampler;
     this.settings = settings;
-    this.kv = new KvSlots(forward.layout);
+    this.kv = new KvSlots(forward.layout, settings.maxRows, settings.maxPositions);
     this.bytesPerColumn = bytesPerRowColumn(forward.layout);
   }
 
@@ -245,8 +245,6 @@ export class ContinuousBatch {
       newSlots,
       newStride,
       this.slots.map((entry) => entry?.columns ?? 0),
-      // New buffers are sized for the reach, so later strides fit in place.
-      reach,
     );
     this.slots = Array.from({ length: newSlots }, (_, s) => this.slots[s] ?? null);
   }

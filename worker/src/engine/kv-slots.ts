@@ -11,9 +11,13 @@ import { Tensor } from 'onnxruntime-node';
  * Every row of a pass shares one column count (`stride`), so a step reads that many columns
  * of every row (masked beyond each row's length). The engine chooses the slot count and
  * the stride (continuous-batch.ts) and calls layOut() when they change: rarely, since it
- * rounds them up. A larger stride is laid out inside the buffers already allocated when
- * they are big enough (the engine allocates them for the longest reach of its rows), so
- * growing a stride every 64 steps leaves no garbage behind.
+ * rounds them up. Layouts change in place: each buffer is allocated once, at the first row,
+ * for the most slots and columns there can ever be (maxSlots x maxColumns). That is
+ * address space, not memory: an allocation that large is mapped fresh from the OS and a
+ * page becomes resident only when a column in it is written, so resident memory follows
+ * the rows' actual lengths (bounded by the engine's budget), while nothing is ever
+ * reallocated (reallocating as slots and strides grew left freed cache-sized blocks in the
+ * heap: +400 MB of RSS under mixed load). release() returns it all when no row runs.
  */
 export interface KvLayout {
   /** Graph inputs past_key_values.{i}.key / .value, in a fixed order (key, value per layer). */
@@ -39,12 +43,16 @@ export interface PassRow {
 
 export class KvSlots {
   readonly layout: KvLayout;
+  private readonly maxSlots: number;
+  private readonly maxColumns: number;
   private buffers: Float32Array[] = [];
   private slotCount = 0;
   private columnStride = 0;
 
-  constructor(layout: KvLayout) {
+  constructor(layout: KvLayout, maxSlots: number, maxColumns: number) {
     this.layout = layout;
+    this.maxSlots = maxSlots;
+    this.maxColumns = maxColumns;
     this.buffers = layout.pastNames.map(() => new Float32Array(0));
   }
 
@@ -65,42 +73,45 @@ export class KvSlots {
   }
 
   /**
-   * Lays the buffers out again at `slots` slots of `stride` columns, keeping the first
-   * used[s] columns of slot s (which must fit). `capacityColumns` (>= stride) sizes a new
-   * allocation, so later strides up to it are laid out in place.
+   * Lays the buffers out again, in place, at `slots` slots of `stride` columns, keeping the
+   * first used[s] columns of slot s (which must fit).
    */
-  layOut(slots: number, stride: number, used: readonly number[], capacityColumns = stride): void {
+  layOut(slots: number, stride: number, used: readonly number[]): void {
+    if (slots > this.maxSlots || stride > this.maxColumns) {
+      throw new RangeError(
+        `${slots} x ${stride} exceeds the ${this.maxSlots} x ${this.maxColumns} allocated`,
+      );
+    }
     const { nHead, headDim } = this.layout;
-    const oldStride = this.columnStride;
     const keep = Math.min(this.slotCount, slots);
     for (let s = 0; s < keep; s++) {
       if ((used[s] ?? 0) > stride) {
         throw new RangeError(`slot ${s} holds ${used[s]} columns; the new stride is ${stride}`);
       }
     }
-    const needed = slots * nHead * stride * headDim;
-    const inPlace = stride >= oldStride && (this.buffers[0]?.length ?? 0) >= needed;
-    this.buffers = this.buffers.map((old) => {
-      const target = inPlace
-        ? old
-        : new Float32Array(slots * nHead * Math.max(stride, capacityColumns) * headDim);
-      // Block (slot, head) b moves from b * oldStride to b * stride columns. In place the
-      // blocks only move up (stride >= oldStride), so the last one goes first.
-      for (let block = keep * nHead - 1; block >= 0; block--) {
+    if (this.buffers[0]?.length === 0) {
+      this.buffers = this.buffers.map(
+        () => new Float32Array(this.maxSlots * nHead * this.maxColumns * headDim),
+      );
+    }
+    const oldStride = this.columnStride;
+    if (stride !== oldStride) {
+      // Block (slot, head) b moves from b * oldStride to b * stride columns: when the
+      // stride grows blocks move up, so the last goes first; when it shrinks, the first.
+      const blocks = keep * nHead;
+      for (let k = 0; k < blocks; k++) {
+        const block = stride > oldStride ? blocks - 1 - k : k;
         const cols = used[Math.floor(block / nHead)] ?? 0;
-        if (cols === 0 || (inPlace && stride === oldStride)) {
+        if (cols === 0) {
           continue;
         }
         const from = block * oldStride * headDim;
         const to = block * stride * headDim;
-        if (inPlace) {
-          target.copyWithin(to, from, from + cols * headDim);
-        } else {
-          target.set(old.subarray(from, from + cols * headDim), to);
+        for (const buffer of this.buffers) {
+          buffer.copyWithin(to, from, from + cols * headDim);
         }
       }
-      return target;
-    });
+    }
     this.slotCount = slots;
     this.columnStride = stride;
   }
