@@ -9,7 +9,7 @@ import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
 export const backends = ['embedded', 'gcp'] as const;
 export type Backend = (typeof backends)[number];
-export const devices = ['cpu', 'cuda'] as const;
+export const devices = ['cpu', 'cuda', 'webgpu'] as const;
 export type Device = (typeof devices)[number];
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];

@@ -1,6 +1,12 @@
 import { Tensor } from 'onnxruntime-node';
 import type { GenerationRow } from './generation-row.ts';
-import { bytesPerRowColumn, type KvLayout, KvSlots, type PassRow } from './kv-slots.ts';
+import {
+  bytesPerRowColumn,
+  type KvLayout,
+  KvSlots,
+  type KvStore,
+  type PassRow,
+} from './kv-slots.ts';
 import type { TokenSampler } from './token-sampler.ts';
 
 /**
@@ -30,8 +36,13 @@ import type { TokenSampler } from './token-sampler.ts';
  */
 export interface DecodeForward {
   layout: KvLayout;
-  /** Runs the decode graph; returns logits and the new_* columns. */
+  /** Runs the decode graph; returns logits and what the KV store takes in. */
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /**
+   * The KV cache for this graph, for at most maxSlots rows of maxColumns columns; default:
+   * host buffers (kv-slots.ts). The device-resident graph brings its own (device-kv-slots.ts).
+   */
+  createKvStore?: (maxSlots: number, maxColumns: number) => KvStore;
 }
 
 export interface ContinuousBatchSettings {
@@ -75,7 +86,7 @@ export class ContinuousBatch {
   private readonly forward: DecodeForward;
   private readonly sampler: TokenSampler;
   private readonly settings: ContinuousBatchSettings;
-  private readonly kv: KvSlots;
+  private readonly kv: KvStore;
   private readonly bytesPerColumn: number;
   private readonly waiting: GenerationRow[] = [];
   private slots: (Entry | null)[] = [];
@@ -89,7 +100,9 @@ export class ContinuousBatch {
     this.forward = forward;
     this.sampler = sampler;
     this.settings = settings;
-    this.kv = new KvSlots(forward.layout, settings.maxRows, settings.maxPositions);
+    this.kv =
+      forward.createKvStore?.(settings.maxRows, settings.maxPositions) ??
+      new KvSlots(forward.layout, settings.maxRows, settings.maxPositions);
     this.bytesPerColumn = bytesPerRowColumn(forward.layout);
   }
 
@@ -421,7 +434,7 @@ export class ContinuousBatch {
   ): Promise<Float32Array | null> {
     const count = entries.length;
     try {
-      const feeds = this.kv.pastFeeds(start, count);
+      const feeds = this.kv.feeds(start, rows, width);
       feeds.input_ids = new Tensor('int64', inputs.inputIds, [count, width]);
       feeds.position_ids = new Tensor('int64', inputs.positions, [count, width]);
       feeds.logits_index = new Tensor('int64', inputs.logitsIndex, [count]);

@@ -36,7 +36,7 @@ export interface GenerationOutput {
   };
 }
 
-export type Device = 'cpu' | 'cuda';
+export type Device = 'cpu' | 'cuda' | 'webgpu';
 
 export interface EngineOptions {
   /** Local folder holding config.json, tokenizer files and onnx/model.onnx. */
@@ -62,6 +62,12 @@ export interface EngineOptions {
    * linear weights, opt-in: faster, with slightly different logits; see decode-graph.ts).
    */
   dtype?: 'fp32' | 'q8';
+  /**
+   * Where the KV cache lives between steps: 'host' buffers (default for cpu and cuda) or
+   * 'device', owned by the graph (default for webgpu; decode-graph.ts). Tests run 'device'
+   * on the CPU to check the device path's logic where no GPU is.
+   */
+  kvPlacement?: 'host' | 'device';
   /** Prompt tokens prefilled per decode step while other rows decode; default 64. */
   prefillTokensPerStep?: number;
 }

@@ -41,7 +41,33 @@ export interface PassRow {
   added: number;
 }
 
-export class KvSlots {
+/**
+ * What the engine (continuous-batch.ts) asks of a KV cache, wherever it lives: this file's
+ * host buffers, or the device-resident cache of device-kv-slots.ts. Slots are the engine's
+ * own numbering; a pass always covers adjacent slots.
+ */
+export interface KvStore {
+  readonly layout: KvLayout;
+  readonly slots: number;
+  readonly stride: number;
+  /** Bytes held for the cache now. */
+  readonly bytes: number;
+  layOut(slots: number, stride: number, used: readonly number[]): void;
+  release(): void;
+  /** The cache feeds of a pass over slots [start, start + rows.length). */
+  feeds(start: number, rows: readonly PassRow[], width: number): Record<string, Tensor>;
+  /** Takes the pass's outputs into the cache. */
+  append(
+    outputs: Record<string, Tensor>,
+    start: number,
+    rows: readonly PassRow[],
+    width: number,
+  ): void;
+  move(from: number, to: number): void;
+  swap(a: number, b: number): void;
+}
+
+export class KvSlots implements KvStore {
   readonly layout: KvLayout;
   private readonly maxSlots: number;
   private readonly maxColumns: number;
@@ -124,7 +150,8 @@ export class KvSlots {
   }
 
   /** The past_* feeds over slots [start, start + count): views, not copies. */
-  pastFeeds(start: number, count: number): Record<string, Tensor> {
+  feeds(start: number, rows: readonly PassRow[]): Record<string, Tensor> {
+    const count = rows.length;
     if (start < 0 || count < 1 || start + count > this.slotCount) {
       throw new RangeError(`slots ${start}..${start + count - 1} outside 0..${this.slotCount - 1}`);
     }

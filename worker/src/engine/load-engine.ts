@@ -1,16 +1,19 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InferenceSession, type Tensor } from 'onnxruntime-node';
+import type { KvPlacement } from '../model-builder/decode-graph.ts';
 import { ensureDecodeGraph } from '../model-builder/decode-graph-file.ts';
 import type { DecodeForward } from './continuous-batch.ts';
+import { DeviceKvSlots } from './device-kv-slots.ts';
 import type { EngineOptions, GenerationEngine } from './generation-engine.ts';
 import { Gpt2GenerationEngine } from './gpt2-generation-engine.ts';
-import { defaultKvBudgetBytes, defaultMaxBatch } from './kv-budget.ts';
+import { BEST_MEASURED_BATCH, defaultKvBudgetBytes, defaultMaxBatch } from './kv-budget.ts';
 import { bytesPerRowColumn, type KvLayout } from './kv-slots.ts';
 import { loadCodec } from './load-codec.ts';
 import { checkModelFolder, type ModelFolder } from './model-folder.ts';
 import { ModelFolderError } from './model-folder-error.ts';
 import { sessionOptionsFor } from './session-options.ts';
+import { describeGpus, describeWebGpuFailure } from './webgpu-probe.ts';
 
 /**
  * Prompt tokens prefilled beside each decode step (continuous-batch.ts). Measured with
@@ -39,13 +42,18 @@ export async function loadEngine(
 ): Promise<GenerationEngine> {
   const folder = await checkModelFolder(resolve(options.modelDir));
   const layout = kvLayoutOf(folder);
+  const kvPlacement = options.kvPlacement ?? (options.device === 'webgpu' ? 'device' : 'host');
   const kvBudgetBytes = options.kvBudgetBytes ?? defaultKvBudgetBytes(await weightBytesOf(folder));
   const fullRowBytes = folder.nPositions * bytesPerRowColumn(layout);
   if (!(kvBudgetBytes >= fullRowBytes)) {
     throw new KvBudgetError(kvBudgetBytes, fullRowBytes, folder.nPositions);
   }
   const maxBatchSize =
-    options.maxBatchSize ?? defaultMaxBatch(kvBudgetBytes, bytesPerRowColumn(layout));
+    options.maxBatchSize ??
+    (kvPlacement === 'device'
+      ? // The device cache holds every slot at full length (device-kv-slots.ts).
+        Math.min(BEST_MEASURED_BATCH, Math.floor(kvBudgetBytes / fullRowBytes))
+      : defaultMaxBatch(kvBudgetBytes, bytesPerRowColumn(layout)));
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new Error(`maxBatchSize must be an integer >= 1, got ${maxBatchSize}`);
   }
@@ -57,11 +65,21 @@ export async function loadEngine(
     folder,
     (path) => log(`writing the decode graph ${path} (once per model folder)`),
     options.dtype ?? 'fp32',
+    kvPlacement,
   );
+  const contract = decodeContract(layout, kvPlacement);
   const session = await InferenceSession.create(
     graphPath,
-    sessionOptionsFor(options.device, { intraOpThreads: options.intraOpThreads }),
+    sessionOptionsFor(options.device, {
+      intraOpThreads: options.intraOpThreads,
+      gpuResidentOutputs: options.device === 'webgpu' ? contract.cacheOutputs : [],
+    }),
   ).catch((error: unknown) => {
+    if (options.device === 'webgpu') {
+      throw new DeviceError(`DEVICE=webgpu: ${describeWebGpuFailure(messageOf(error))}`, {
+        cause: error,
+      });
+    }
     if (options.device === 'cuda') {
       throw new Error(
         `device cuda: the model could not be loaded with the CUDA execution provider (is onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a GPU present?): ${messageOf(error)}`,
@@ -73,8 +91,11 @@ export async function loadEngine(
     });
   });
 
+  if (options.device === 'webgpu') {
+    log(`DEVICE=webgpu: a WebGPU adapter was found (${describeGpus()}); the KV cache stays on it`);
+  }
   try {
-    const forward = forwardOf(session, layout, graphPath);
+    const forward = forwardOf(session, contract, graphPath);
     return new Gpt2GenerationEngine({
       forward,
       codec,
@@ -132,13 +153,48 @@ export function kvLayoutOf(folder: Pick<ModelFolder, 'nLayer' | 'nHead' | 'nEmbd
   return { pastNames, newNames, nHead: folder.nHead, headDim: folder.nEmbd / folder.nHead };
 }
 
-const DECODE_INPUTS = ['input_ids', 'position_ids', 'attention_bias', 'logits_index'];
+/** The decode graph's inputs and outputs for a KV placement (decode-graph.ts). */
+interface DecodeContract {
+  layout: KvLayout;
+  kvPlacement: KvPlacement;
+  inputs: string[];
+  /** The outputs the engine fetches: logits first. */
+  outputs: string[];
+  /** The outputs that are the next step's cache (device placement): never read by JS. */
+  cacheOutputs: string[];
+}
 
-/** Checks the graph against the decode contract (decode-graph.ts), then wraps its run(). */
-function forwardOf(session: InferenceSession, layout: KvLayout, graphPath: string): DecodeForward {
+function decodeContract(layout: KvLayout, kvPlacement: KvPlacement): DecodeContract {
+  const inputs = ['input_ids', 'position_ids', 'attention_bias', 'logits_index'];
+  if (kvPlacement === 'host') {
+    return {
+      layout,
+      kvPlacement,
+      inputs: [...inputs, ...layout.pastNames],
+      outputs: ['logits', ...layout.newNames],
+      cacheOutputs: [],
+    };
+  }
+  const cache = layout.pastNames.map((name) => name.replace('past_key_values.', 'kv_cache.'));
+  const cacheOutputs = cache.map((name) => name.replace('kv_cache.', 'kv_cache_next.'));
+  return {
+    layout,
+    kvPlacement,
+    inputs: [...inputs, 'slot_ids', 'write_index', ...cache],
+    outputs: ['logits', ...cacheOutputs],
+    cacheOutputs,
+  };
+}
+
+/** Checks the graph against the decode contract, then wraps its run(). */
+function forwardOf(
+  session: InferenceSession,
+  contract: DecodeContract,
+  graphPath: string,
+): DecodeForward {
   const missing = [
-    ...[...DECODE_INPUTS, ...layout.pastNames].filter((name) => !session.inputNames.includes(name)),
-    ...['logits', ...layout.newNames].filter((name) => !session.outputNames.includes(name)),
+    ...contract.inputs.filter((name) => !session.inputNames.includes(name)),
+    ...contract.outputs.filter((name) => !session.outputNames.includes(name)),
   ];
   if (missing.length > 0) {
     throw new ModelFolderError(
@@ -146,11 +202,22 @@ function forwardOf(session: InferenceSession, layout: KvLayout, graphPath: strin
       `does not follow the decode graph contract: missing ${missing.join(', ')}`,
     );
   }
-  const fetches = ['logits', ...layout.newNames];
+  const { layout, outputs } = contract;
   return {
     layout,
-    run: async (feeds) => (await session.run(feeds, fetches)) as Record<string, Tensor>,
+    run: async (feeds) => (await session.run(feeds, outputs)) as Record<string, Tensor>,
+    ...(contract.kvPlacement === 'device'
+      ? {
+          createKvStore: (maxSlots: number, maxColumns: number) =>
+            new DeviceKvSlots(layout, maxSlots, maxColumns),
+        }
+      : {}),
   };
+}
+
+/** DEVICE names a provider that cannot run here: start-up stops with this. */
+export class DeviceError extends Error {
+  override readonly name = 'DeviceError';
 }
 
 function messageOf(error: unknown): string {

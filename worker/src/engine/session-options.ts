@@ -25,6 +25,8 @@ export interface SessionTuning {
   intraOpThreads?: number;
   /** Whether idle pool threads spin between runs (onnxruntime's default: yes). */
   spinning?: boolean;
+  /** webgpu: outputs kept in GPU memory (the next step's KV cache), never copied to JS. */
+  gpuResidentOutputs?: readonly string[];
 }
 
 export function sessionOptionsFor(
@@ -50,6 +52,14 @@ export function sessionOptionsFor(
     // 'cuda' to the 'cuda' execution provider. The KV cache still round-trips through
     // host memory between steps.
     options.executionProviders = ['cuda'];
+  }
+  if (device === 'webgpu') {
+    // onnxruntime-node's bundled WebGPU provider (Dawn, on Vulkan on Linux). Outputs
+    // default to the CPU; the cache outputs stay on the GPU and are fed back as they are.
+    options.executionProviders = ['webgpu'];
+    options.preferredOutputLocation = Object.fromEntries(
+      (tuning.gpuResidentOutputs ?? []).map((name) => [name, 'gpu-buffer' as const]),
+    );
   }
   return options;
 }

@@ -8,6 +8,7 @@ import {
   type DecodeDtype,
   decodeModelProto,
   gpt2WeightNames,
+  type KvPlacement,
   Q8_BLOCK_SIZE,
   quantizedWeightShapes,
 } from './decode-graph.ts';
@@ -22,14 +23,15 @@ import { type OnnxTypes, onnx } from './onnx-proto.ts';
  *                              afterwards is caught as stale instead of serving old weights
  *   onnx/warmgen-decode-q8.*   the same for MODEL_DTYPE=q8 (8-bit weights inline), written
  *                              at the first load that asks for it
+ *   onnx/warmgen-decode-device[-q8].*  the graph that keeps the KV cache on the device
+ *                              (DEVICE=webgpu; decode-graph.ts), written at its first load
  */
-export const DECODE_GRAPH_FILE = 'warmgen-decode.onnx';
-export const DECODE_STAMP_FILE = 'warmgen-decode.json';
+export const DECODE_GRAPH_FILE = fileNames('fp32', 'host').graph;
+export const DECODE_STAMP_FILE = fileNames('fp32', 'host').stamp;
 
-function fileNames(dtype: DecodeDtype): { graph: string; stamp: string } {
-  return dtype === 'fp32'
-    ? { graph: DECODE_GRAPH_FILE, stamp: DECODE_STAMP_FILE }
-    : { graph: `warmgen-decode-${dtype}.onnx`, stamp: `warmgen-decode-${dtype}.json` };
+function fileNames(dtype: DecodeDtype, kv: KvPlacement): { graph: string; stamp: string } {
+  const base = `warmgen-decode${kv === 'device' ? '-device' : ''}${dtype === 'fp32' ? '' : `-${dtype}`}`;
+  return { graph: `${base}.onnx`, stamp: `${base}.json` };
 }
 
 export interface DecodeStamp {
@@ -52,14 +54,16 @@ export type DecodeFolder = Pick<
 export function decodeGraphPath(
   folder: Pick<ModelFolder, 'onnxPath'>,
   dtype: DecodeDtype = 'fp32',
+  kv: KvPlacement = 'host',
 ): string {
-  return join(dirname(folder.onnxPath), fileNames(dtype).graph);
+  return join(dirname(folder.onnxPath), fileNames(dtype, kv).graph);
 }
 
 /** Writes the decode graph for the folder's model.onnx (model:build, model push, load). */
 export async function writeDecodeGraph(
   folder: DecodeFolder,
   dtype: DecodeDtype = 'fp32',
+  kv: KvPlacement = 'host',
 ): Promise<string> {
   const sourceBytes = await readFile(folder.onnxPath);
   let source: OnnxTypes.ModelProto;
@@ -112,6 +116,7 @@ export async function writeDecodeGraph(
       weights,
       { 'warmgen.source_sha256': stamp.sourceSha256 },
       dtype,
+      kv,
     );
   } catch (error) {
     if (error instanceof ModelFolderError) {
@@ -122,10 +127,10 @@ export async function writeDecodeGraph(
       `cannot build warmgen's decode graph: ${(error as Error).message}`,
     );
   }
-  const target = decodeGraphPath(folder, dtype);
+  const target = decodeGraphPath(folder, dtype, kv);
   await writeAtomically(target, onnx.ModelProto.encode(model).finish());
   await writeAtomically(
-    join(dirname(target), fileNames(dtype).stamp),
+    join(dirname(target), fileNames(dtype, kv).stamp),
     `${JSON.stringify(stamp, null, 2)}\n`,
   );
   return target;
@@ -234,9 +239,11 @@ export async function ensureDecodeGraph(
   folder: DecodeFolder,
   onBuild: (path: string) => void = () => {},
   dtype: DecodeDtype = 'fp32',
+  kv: KvPlacement = 'host',
 ): Promise<string> {
-  const target = decodeGraphPath(folder, dtype);
-  const stampPath = join(dirname(target), fileNames(dtype).stamp);
+  const target = decodeGraphPath(folder, dtype, kv);
+  const names = fileNames(dtype, kv);
+  const stampPath = join(dirname(target), names.stamp);
   const stampText = await readFile(stampPath, 'utf8').catch(() => null);
   const graphPresent = await stat(target).then(
     (info) => info.isFile(),
@@ -244,7 +251,7 @@ export async function ensureDecodeGraph(
   );
   if (stampText === null || !graphPresent) {
     onBuild(target);
-    return writeDecodeGraph(folder, dtype);
+    return writeDecodeGraph(folder, dtype, kv);
   }
   let stamp: Partial<DecodeStamp>;
   try {
@@ -252,19 +259,19 @@ export async function ensureDecodeGraph(
   } catch {
     throw new ModelFolderError(
       stampPath,
-      'is not valid JSON; delete it and onnx/warmgen-decode.onnx to rebuild',
+      `is not valid JSON; delete it and onnx/${names.graph} to rebuild`,
     );
   }
   if (stamp.version !== DECODE_GRAPH_VERSION || stamp.shape?.join() !== shapeOf(folder).join()) {
     // Made by another warmgen version, or for another config.json: ours to remake.
     onBuild(target);
-    return writeDecodeGraph(folder, dtype);
+    return writeDecodeGraph(folder, dtype, kv);
   }
   const sourceSha256 = await sha256OfFile(folder.onnxPath);
   if (stamp.sourceSha256 !== sourceSha256) {
     throw new ModelFolderError(
       target,
-      `is stale: it was made from another model.onnx (sha256 ${stamp.sourceSha256 ?? 'unknown'}, the folder's is ${sourceSha256}), so it would serve other weights; push the folder again (npm run model:push writes it) or delete ${fileNames(dtype).graph} and ${fileNames(dtype).stamp} to rebuild it at load`,
+      `is stale: it was made from another model.onnx (sha256 ${stamp.sourceSha256 ?? 'unknown'}, the folder's is ${sourceSha256}), so it would serve other weights; push the folder again (npm run model:push writes it) or delete ${names.graph} and ${names.stamp} to rebuild it at load`,
     );
   }
   return target;

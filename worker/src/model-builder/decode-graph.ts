@@ -38,6 +38,28 @@ import type { OnnxTypes } from './onnx-proto.ts';
 export const DECODE_GRAPH_VERSION = 5;
 
 /**
+ * Where the KV cache lives between steps:
+ * - 'host' (cpu, cuda): the engine's buffers (kv-slots.ts), fed as past_key_values.* views
+ *   and appended with the new_* outputs, as described above.
+ * - 'device' (webgpu): the graph owns the cache. It takes the whole cache of every slot,
+ *   kv_cache.{i}.key / .value [slots, columns + 1, heads, headDim], and returns it with the
+ *   step's new columns written in (kv_cache_next.*, by ONNX ScatterND), which the
+ *   engine feeds back next step without reading it: with onnxruntime-node's
+ *   preferredOutputLocation 'gpu-buffer' the cache never leaves the GPU. The binding gives
+ *   JavaScript no way to copy, slice or write a GPU tensor, so nothing a row does may need
+ *   that: a pass names its rows' slots (slot_ids [batch], gathered), and where each new
+ *   column goes (write_index [batch, seq, 2]: slot and column; padding goes to the last,
+ *   never-attended column). Rows keep their slot from admission to the end, so moving a
+ *   row is renaming it (device-kv-slots.ts). The cached columns read are the first
+ *   total_length - sequence_length of each gathered slot (attention_bias's shape says how
+ *   many). Plain Transpose + MatMul instead of FusedMatMul, which the WebGPU provider lacks
+ *   (onnxruntime 1.30's contrib kernels for it: Attention, SkipLayerNormalization, FastGelu,
+ *   MatMulNBits, ...; an operator it lacks would run on the CPU provider, with the cache
+ *   copied across for it every step).
+ */
+export type KvPlacement = 'host' | 'device';
+
+/**
  * Weights of the decode graph: fp32 as exported, or q8 (opt-in, MODEL_DTYPE=q8): every
  * linear layer and the tied head as com.microsoft MatMulNBits with 8-bit weights in blocks
  * of Q8_BLOCK_SIZE along the input dimension, one fp32 scale per block, symmetric (zero
@@ -87,7 +109,11 @@ export interface DecodeGraphParts {
   outputs: OnnxTypes.IValueInfoProto[];
 }
 
-export function buildDecodeGraph(shape: Gpt2Shape, dtype: DecodeDtype = 'fp32'): DecodeGraphParts {
+export function buildDecodeGraph(
+  shape: Gpt2Shape,
+  dtype: DecodeDtype = 'fp32',
+  kv: KvPlacement = 'host',
+): DecodeGraphParts {
   const g = createGraphBuilder();
   const { nLayer, nHead, nEmbd, vocabSize } = shape;
   const dHead = headDim(shape);
@@ -108,23 +134,40 @@ export function buildDecodeGraph(shape: Gpt2Shape, dtype: DecodeDtype = 'fp32'):
     valueInfo('logits_index', ELEMENT_INT64, ['logit_rows']),
   ];
   const outputs = [valueInfo('logits', ELEMENT_FLOAT, ['logit_rows', vocabSize])];
+  if (kv === 'device') {
+    inputs.push(
+      valueInfo('slot_ids', ELEMENT_INT64, ['batch_size']),
+      valueInfo('write_index', ELEMENT_INT64, ['batch_size', 'sequence_length', 2]),
+    );
+  }
   for (let i = 0; i < nLayer; i++) {
     for (const kind of ['key', 'value']) {
-      const dims = ['batch_size', nHead, 'past_length', dHead];
-      inputs.push(valueInfo(`past_key_values.${i}.${kind}`, ELEMENT_FLOAT, dims));
+      if (kv === 'device') {
+        const dims = ['slots', 'columns', nHead, dHead];
+        inputs.push(valueInfo(`kv_cache.${i}.${kind}`, ELEMENT_FLOAT, dims));
+        outputs.push(valueInfo(`kv_cache_next.${i}.${kind}`, ELEMENT_FLOAT, dims));
+      } else {
+        const dims = ['batch_size', nHead, 'past_length', dHead];
+        inputs.push(valueInfo(`past_key_values.${i}.${kind}`, ELEMENT_FLOAT, dims));
+      }
     }
-    const newDims = ['batch_size', nHead, 'sequence_length', dHead];
-    outputs.push(
-      valueInfo(`new_key.${i}`, ELEMENT_FLOAT, newDims),
-      valueInfo(`new_value.${i}`, ELEMENT_FLOAT, newDims),
-    );
+    if (kv === 'host') {
+      const newDims = ['batch_size', nHead, 'sequence_length', dHead];
+      outputs.push(
+        valueInfo(`new_key.${i}`, ELEMENT_FLOAT, newDims),
+        valueInfo(`new_value.${i}`, ELEMENT_FLOAT, newDims),
+      );
+    }
   }
   const headsShape = g.int64s([0, 0, nHead, dHead]);
   const toHeads = (x: string, name?: string): string =>
     g.op('Transpose', [g.op('Reshape', [x, headsShape])], { perm: [0, 2, 1, 3] }, name);
   // The cached columns' count, to split the softmax between cached and new columns.
-  const pastLength = g.op('Shape', ['past_key_values.0.value'], { start: 2, end: 3 });
   const totalLength = g.op('Shape', ['attention_bias'], { start: 3, end: 4 });
+  const pastLength =
+    kv === 'host'
+      ? g.op('Shape', ['past_key_values.0.value'], { start: 2, end: 3 })
+      : g.op('Sub', [totalLength, g.op('Shape', ['input_ids'], { start: 1, end: 2 })]);
   const lastAxis = g.int64s([-1]);
   const zero = g.int64s([0]);
   const ms = (opType: string, ins: string[], outCount: number, attrs = {}): string[] => {
@@ -174,19 +217,48 @@ export function buildDecodeGraph(shape: Gpt2Shape, dtype: DecodeDtype = 'fp32'):
     const [q, k, v] = g.opMulti('Split', [qkv, g.int64s([nEmbd, nEmbd, nEmbd])], 3, { axis: 2 });
     // Scaling q (seq x headDim values) is cheaper than scaling the scores.
     const query = g.op('Mul', [toHeads(q!), g.floatScalar(1 / Math.sqrt(dHead))]);
-    const key = toHeads(k!, `new_key.${layer}`);
-    const value = toHeads(v!, `new_value.${layer}`);
-    // query x cached keys^T without materializing the transpose (com.microsoft FusedMatMul).
-    const cachedScores = ms('FusedMatMul', [query, `past_key_values.${layer}.key`], 1, {
-      transB: 1,
-    })[0]!;
+    const key = toHeads(k!, kv === 'host' ? `new_key.${layer}` : undefined);
+    const value = toHeads(v!, kv === 'host' ? `new_value.${layer}` : undefined);
+    let cachedScores: string;
+    let cachedValues: string;
+    if (kv === 'host') {
+      // query x cached keys^T without materializing the transpose (com.microsoft FusedMatMul).
+      cachedScores = ms('FusedMatMul', [query, `past_key_values.${layer}.key`], 1, {
+        transB: 1,
+      })[0]!;
+      cachedValues = `past_key_values.${layer}.value`;
+    } else {
+      // The pass's slots, their first pastLength columns: [batch, past, heads, headDim].
+      const cached = (kind: string): string =>
+        g.op('Slice', [
+          g.op('Gather', [`kv_cache.${layer}.${kind}`, 'slot_ids'], { axis: 0 }),
+          zero,
+          pastLength,
+          g.int64s([1]),
+        ]);
+      const cachedKeys = g.op('Transpose', [cached('key')], { perm: [0, 2, 3, 1] });
+      cachedScores = g.op('MatMul', [query, cachedKeys]);
+      cachedValues = g.op('Transpose', [cached('value')], { perm: [0, 2, 1, 3] });
+      // The new columns, [batch, seq, heads, headDim], written where write_index says.
+      for (const [kind, columns] of [
+        ['key', k!],
+        ['value', v!],
+      ] as const) {
+        g.op(
+          'ScatterND',
+          [`kv_cache.${layer}.${kind}`, 'write_index', g.op('Reshape', [columns, headsShape])],
+          {},
+          `kv_cache_next.${layer}.${kind}`,
+        );
+      }
+    }
     const newScores = g.op('MatMul', [query, g.op('Transpose', [key], { perm: [0, 1, 3, 2] })]);
     const scores = g.op('Concat', [cachedScores, newScores], { axis: -1 });
     const probs = g.op('Softmax', [g.op('Add', [scores, 'attention_bias'])], { axis: -1 });
     const cachedProbs = g.op('Slice', [probs, zero, pastLength, lastAxis]);
     const newProbs = g.op('Slice', [probs, pastLength, totalLength, lastAxis]);
     const heads = g.op('Add', [
-      g.op('MatMul', [cachedProbs, `past_key_values.${layer}.value`]),
+      g.op('MatMul', [cachedProbs, cachedValues]),
       g.op('MatMul', [newProbs, value]),
     ]);
     const merged = g.op('Reshape', [
@@ -226,8 +298,9 @@ export function decodeModelProto(
   weights: readonly OnnxTypes.ITensorProto[],
   metadata: Record<string, string>,
   dtype: DecodeDtype = 'fp32',
+  kv: KvPlacement = 'host',
 ): OnnxTypes.IModelProto {
-  const graph = buildDecodeGraph(shape, dtype);
+  const graph = buildDecodeGraph(shape, dtype, kv);
   return {
     irVersion: 8,
     opsetImport: [
