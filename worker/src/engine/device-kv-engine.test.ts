@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -66,16 +69,27 @@ const summary = (outputs: GenerationOutput[]) =>
 describe('the device-resident KV path (on the CPU provider)', () => {
   let host: GenerationEngine;
   let device: GenerationEngine;
+  let cleanup = async () => {};
 
   before(async () => {
     const modelDir = await ensureModel('tiny');
+    // A copy: the device graph is written into the folder, and other tests count its files.
+    const deviceDir = await mkdtemp(join(tmpdir(), 'warmgen-device-kv-'));
+    await cp(modelDir, deviceDir, { recursive: true });
     // 3 slots for 6 rows: later rows wait for a slot, then join while others decode.
     host = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: 3 });
-    device = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: 3, kvPlacement: 'device' });
+    device = await loadEngine({
+      modelDir: deviceDir,
+      device: 'cpu',
+      maxBatchSize: 3,
+      kvPlacement: 'device',
+    });
+    cleanup = () => rm(deviceDir, { recursive: true, force: true });
   });
   after(async () => {
     await host.dispose();
     await device.dispose();
+    await cleanup();
   });
 
   it('generates what the host cache generates, token for token, as rows join and leave', async () => {
@@ -115,8 +129,9 @@ describe('DeviceKvSlots', () => {
 });
 
 describe('DEVICE=webgpu where it cannot run', () => {
-  it('stops start-up with one error naming DEVICE and what is missing', async () => {
+  it('stops start-up with one error naming DEVICE and what is missing, writing nothing', async () => {
     const modelDir = await ensureModel('tiny');
+    const filesBefore = await readdir(join(modelDir, 'onnx'));
     // No Vulkan driver, whatever this machine has: the failure this test is about.
     const saved = { files: process.env.VK_DRIVER_FILES, icd: process.env.VK_ICD_FILENAMES };
     process.env.VK_DRIVER_FILES = '/nonexistent/warmgen-test-icd.json';
@@ -131,6 +146,7 @@ describe('DEVICE=webgpu where it cannot run', () => {
         assert.match(error.message, /set DEVICE=cpu$/);
         return true;
       });
+      assert.deepEqual(await readdir(join(modelDir, 'onnx')), filesBefore);
     } finally {
       for (const [name, value] of [
         ['VK_DRIVER_FILES', saved.files],

@@ -13,7 +13,7 @@ import { loadCodec } from './load-codec.ts';
 import { checkModelFolder, type ModelFolder } from './model-folder.ts';
 import { ModelFolderError } from './model-folder-error.ts';
 import { sessionOptionsFor } from './session-options.ts';
-import { describeGpus, describeWebGpuFailure } from './webgpu-probe.ts';
+import { describeGpus, describeWebGpuFailure, probeWebGpu } from './webgpu-probe.ts';
 
 /**
  * Prompt tokens prefilled beside each decode step (continuous-batch.ts). Measured with
@@ -40,6 +40,12 @@ export async function loadEngine(
   options: EngineOptions,
   log: (message: string) => void = () => {},
 ): Promise<GenerationEngine> {
+  if (options.device === 'webgpu') {
+    const missing = await probeWebGpu();
+    if (missing !== null) {
+      throw new DeviceError(`DEVICE=webgpu: ${missing}`);
+    }
+  }
   const folder = await checkModelFolder(resolve(options.modelDir));
   const layout = kvLayoutOf(folder);
   const kvPlacement = options.kvPlacement ?? (options.device === 'webgpu' ? 'device' : 'host');

@@ -1,5 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
+import { ELEMENT_FLOAT, valueInfo } from '../model-builder/graph-builder.ts';
+import { onnx } from '../model-builder/onnx-proto.ts';
 
 /**
  * What DEVICE=webgpu needs on Linux and what is missing when it cannot start.
@@ -60,6 +63,31 @@ function manifests(): string[] {
       return [];
     }
   });
+}
+
+/**
+ * Starts the WebGPU provider on a one-node graph: null when it runs, else why not. Checked
+ * before the decode graph is written or loaded, so a machine without a GPU fails in
+ * milliseconds and leaves nothing in the model folder.
+ */
+export async function probeWebGpu(): Promise<string | null> {
+  const model = onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'webgpu_probe',
+      node: [{ opType: 'Relu', input: ['x'], output: ['y'] }],
+      input: [valueInfo('x', ELEMENT_FLOAT, [1])],
+      output: [valueInfo('y', ELEMENT_FLOAT, [1])],
+    },
+  }).finish();
+  try {
+    const session = await InferenceSession.create(model, { executionProviders: ['webgpu'] });
+    await session.release();
+    return null;
+  } catch (error) {
+    return describeWebGpuFailure(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** Why the WebGPU provider could not start, from onnxruntime's message and the machine. */
