@@ -1,8 +1,11 @@
 import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import Value from 'typebox/value';
 
 /**
- * Generation parameters: one schema gives the API's validation, the OpenAPI document and
- * the defaults the worker applies. Limits are product limits, documented in the README.
+ * Generation parameters: this one schema gives the API's validation, the OpenAPI document,
+ * the engine's check of every row it runs, the defaults, and how a stored job's params are
+ * read back. Limits are product limits, documented in the README.
  */
 export const generationLimits = {
   maxNewTokens: 1024,
@@ -45,17 +48,49 @@ export const GenerationParamsSchema = Type.Object(
 
 export type GenerationParams = Static<typeof GenerationParamsSchema>;
 
-export const defaultGenerationParams: GenerationParams = {
-  max_new_tokens: 64,
-  temperature: 1,
-  top_k: 0,
-  top_p: 1,
-  repetition_penalty: 1,
-  stop: [],
-  seed: null,
-};
-
-/** Applies defaults to the fields a caller left out. Validation happens at the edge. */
+/**
+ * Fills the fields a caller left out with the schema's defaults (the only place they are
+ * written). Validation happens at the edge; the input is not modified.
+ */
 export function resolveGenerationParams(partial: Partial<GenerationParams>): GenerationParams {
-  return { ...defaultGenerationParams, ...partial };
+  return Value.Default(GenerationParamsSchema, structuredClone(partial)) as GenerationParams;
+}
+
+export const defaultGenerationParams: GenerationParams = resolveGenerationParams({});
+
+/**
+ * A stored job's params as this version of the code knows them. A job queued before a
+ * deploy that added a parameter has no value for it: it takes the default, so the job
+ * still runs and an idempotent retry (which resolves the same default) matches it. A
+ * parameter since removed is dropped. Values are not checked here: the engine checks each
+ * row with {@link generationParamsProblem} and fails the job naming the field.
+ */
+export function storedGenerationParams(raw: unknown): GenerationParams {
+  const record = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {};
+  return Value.Clean(GenerationParamsSchema, resolveGenerationParams(record)) as GenerationParams;
+}
+
+const paramsValidator = Compile(GenerationParamsSchema);
+
+/**
+ * Why these params cannot run, in the API's words (`temperature must be <= 5`), or null.
+ * The engine runs it on every row so a stored job that bypassed the API (or was written
+ * under other limits) fails with the reason instead of as NaN logits mid-batch.
+ */
+export function generationParamsProblem(params: unknown): string | null {
+  if (paramsValidator.Check(params)) {
+    return null;
+  }
+  const errors = [...paramsValidator.Errors(params)];
+  // A nullable field (anyOf [T, null]) reports its branch errors too; keep the specific
+  // one. `boolean` is the per-field twin of the additionalProperties summary.
+  const specific = errors.filter(
+    (e) => e.keyword !== 'anyOf' && e.keyword !== 'boolean' && e.message !== 'must be null',
+  );
+  return (specific.length > 0 ? specific : errors)
+    .map((e) => {
+      const field = e.instancePath.replace(/^\//, '');
+      return field === '' ? `params ${e.message}` : `${field} ${e.message}`;
+    })
+    .join('; ');
 }

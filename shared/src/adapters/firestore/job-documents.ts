@@ -1,4 +1,5 @@
 import { type DocumentData, Timestamp } from '@google-cloud/firestore';
+import { storedGenerationParams } from '../../domain/generation-params.ts';
 import { type Batch, type Job, type NewJob, queuedJob } from '../../domain/job.ts';
 import type { JobStatus } from '../../domain/job-status.ts';
 
@@ -41,7 +42,7 @@ export function documentToJob(data: DocumentData): Job {
   return {
     id: data.id,
     prompt: data.prompt,
-    params: data.params,
+    params: storedGenerationParams(data.params),
     batchId: data.batchId ?? null,
     customId: data.customId ?? null,
     webhook: data.webhook ?? null,

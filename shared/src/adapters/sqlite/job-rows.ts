@@ -1,4 +1,5 @@
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
+import { storedGenerationParams } from '../../domain/generation-params.ts';
 import type { Batch, Job, NewJob } from '../../domain/job.ts';
 import type { JobStatus } from '../../domain/job-status.ts';
 
@@ -33,7 +34,7 @@ export function rowToJob(row: OutputRow): Job {
   return {
     id: String(row.id),
     prompt: String(row.prompt),
-    params: JSON.parse(String(row.params)),
+    params: storedGenerationParams(JSON.parse(String(row.params))),
     batchId: nullableString(row.batch_id),
     customId: nullableString(row.custom_id),
     webhook: fromJson(row.webhook),
