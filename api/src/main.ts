@@ -4,6 +4,7 @@
  */
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
+import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
@@ -41,21 +42,16 @@ if (config.auth.mode === 'open') {
 // Jobs recorded but never queued (a publish that failed) are queued by this sweeper.
 const sweeper = startConfiguredOrphanSweeper(backend, config, api.log);
 
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) {
-    return;
-  }
-  stopping = true;
-  ready = false;
-  api.log.info({ signal }, 'shutdown signal received');
-  await sweeper.stop();
-  await api.close();
-  await backend.close();
-  process.exit(0);
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+installShutdownHandlers({
+  logger: api.log,
+  onShutdown: async () => {
+    ready = false;
+    await sweeper.stop();
+    await api.close();
+    await backend.close();
+    process.exit(0);
+  },
+});
 
 await api.listen({ port: config.port, host: config.host });
 api.log.info({ backend: backend.description, port: config.port }, 'warmgen API ready');

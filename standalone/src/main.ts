@@ -7,12 +7,12 @@ import { buildApi } from '@warmgen/api/build-api.ts';
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
-import { installShutdownHandlers } from '@warmgen/worker/shutdown/install-shutdown-handlers.ts';
 import {
   type StartedDeliveryWorker,
   startDeliveryWorker,

@@ -6,13 +6,13 @@
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import { cloudRunLogFields } from '@warmgen/shared/logging/cloud-run-log-fields.ts';
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
 import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { loadModelOrExit } from './model-location/load-model-or-exit.ts';
 import { createWorker } from './run-loop/create-worker.ts';
-import { installShutdownHandlers } from './shutdown/install-shutdown-handlers.ts';
 import { startDeliveryWorker } from './webhooks/start-delivery-worker.ts';
 
 const config = loadConfigOrExit(process.env);
@@ -64,15 +64,19 @@ const worker = createWorker({
   },
 });
 
-const exit = async (reason: string) => {
-  await worker.stop();
-  await delivery?.stop();
-  await engine.dispose();
-  await backend.close();
-  log.info({ reason }, 'worker stopped');
-  process.exit(0);
-};
-installShutdownHandlers({ logger: log, onShutdown: (signal) => exit(signal) });
+// One shutdown, for the first reason: `worker.done` also resolves when a signal stopped
+// the loop, and then the signal's shutdown is the one under way (and its reason stands).
+const { shutdown } = installShutdownHandlers({
+  logger: log,
+  onShutdown: async (reason) => {
+    await worker.stop();
+    await delivery?.stop();
+    await engine.dispose();
+    await backend.close();
+    log.info({ reason }, 'worker stopped');
+    process.exit(0);
+  },
+});
 
 worker.start();
 log.info(
@@ -80,4 +84,4 @@ log.info(
   'warmgen worker ready',
 );
 await worker.done;
-await exit('queue idle (drain mode)');
+await shutdown('queue idle (drain mode)');

@@ -16,6 +16,7 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const mainPaths = {
   standalone: join(repoRoot, 'standalone', 'src', 'main.ts'),
   api: join(repoRoot, 'api', 'src', 'main.ts'),
+  worker: join(repoRoot, 'worker', 'src', 'main.ts'),
 };
 
 /** Only these pass through from the test's environment: config must come from the test. */
