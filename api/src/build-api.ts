@@ -24,7 +24,6 @@ import {
   installErrorHandling,
 } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body-parser.ts';
-import { type PinoLoggerOptions, traceChildLoggerFactory } from './logger-options.ts';
 import { openapiOptions } from './openapi-document.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
@@ -35,6 +34,7 @@ import { webhookRoutes } from './routes/webhook-routes.ts';
 import { strictValidatorCompiler } from './schemas/strict-validator-compiler.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
 import { createStorageHealth } from './storage-health.ts';
+import { type PinoLoggerOptions, traceChildLoggerFactory } from './trace-child-logger.ts';
 import type { PollTuning } from './wait-for-job.ts';
 import { defaultWebhookUrlGuard, type WebhookUrlGuard } from './webhook-url-guard.ts';
 

@@ -22,6 +22,8 @@ const api = buildApi({
   isReady: () => ready,
   registry: new Registry(),
   logger: loggerOptions(config.logLevel),
+  // Request lines join their Cloud Trace; the field needs the project (BACKEND=gcp).
+  traceProjectId: config.gcp?.projectId ?? null,
   // Keys are required unless AUTH_MODE=open was chosen explicitly (loadConfig enforces it).
   auth: config.auth,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),

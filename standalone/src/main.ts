@@ -11,6 +11,7 @@ import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutd
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
+import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
 import {
@@ -34,6 +35,7 @@ const api = buildApi({
   isReady: () => ready,
   registry,
   logger: loggerOptions(config.logLevel),
+  traceProjectId: config.gcp?.projectId ?? null,
   auth: config.auth,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
   ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
@@ -78,11 +80,15 @@ delivery = startDeliveryWorker({
 
 const model = await loadModelOrExit(config, log);
 const { engine } = model;
+const traced = traceJobLines(
+  { store, logger: log.child({ component: 'worker' }) },
+  config.gcp?.projectId ?? null,
+);
 worker = createWorker({
   queue,
-  store,
+  store: traced.store,
   engine,
-  logger: log.child({ component: 'worker' }),
+  logger: traced.logger,
   registry,
   workerId: newWorkerId(),
   config: {

@@ -11,6 +11,7 @@ import { cloudRunLogFields } from '@warmgen/shared/logging/cloud-run-log-fields.
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
 import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
+import { traceJobLines } from './job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from './model-location/load-model-or-exit.ts';
 import { createWorker } from './run-loop/create-worker.ts';
 import { startDeliveryWorker } from './webhooks/start-delivery-worker.ts';
@@ -46,11 +47,13 @@ const delivery = startWebhooks();
 
 const model = await loadModelOrExit(config, log);
 const { engine } = model;
+// A job's lines carry the trace of the request that submitted it.
+const traced = traceJobLines({ store: backend.store, logger: log }, config.gcp?.projectId ?? null);
 const worker = createWorker({
   queue: backend.queue,
-  store: backend.store,
+  store: traced.store,
   engine,
-  logger: log,
+  logger: traced.logger,
   registry,
   workerId: newWorkerId(),
   config: {

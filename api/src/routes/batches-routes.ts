@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { Batch, NewJob, StatusCounts, WebhookSpec } from '@warmgen/shared/domain/job.ts';
 import { generationEventTypes } from '@warmgen/shared/domain/webhook-event.ts';
+import { traceIdOf } from '@warmgen/shared/logging/cloud-trace.ts';
 import {
   BatchResultLineSchema,
   BatchViewSchema,
@@ -101,6 +102,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         owner,
       };
       const itemWebhook = itemWebhookOf(webhook);
+      const traceId = traceIdOf(request.headers);
       const jobs: NewJob[] = items.map((item) => ({
         id: ctx.newId('job'),
         prompt: item.prompt,
@@ -112,6 +114,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         idempotencyKey: null,
         createdAtMs: nowMs,
         owner,
+        traceId,
       }));
 
       await store.createBatch(batch, jobs);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { Job, NewJob } from '@warmgen/shared/domain/job.ts';
 import { isTerminal } from '@warmgen/shared/domain/job-status.ts';
+import { traceIdOf } from '@warmgen/shared/logging/cloud-trace.ts';
 import { JobViewSchema, toJobView } from '@warmgen/shared/views/job-view.ts';
 import { ApiError } from '../api-error.ts';
 import { callerOf, canAccess } from '../auth/caller.ts';
@@ -87,6 +88,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
         idempotencyKey,
         createdAtMs: ctx.now(),
         owner,
+        traceId: traceIdOf(request.headers),
       };
       // The hot path: one store write, one publish, no reads.
       const [stored] = await store.createJobs([newJob]);

@@ -44,6 +44,7 @@ export function describeJobStoreContract(
           webhook: { url: 'https://example.test/cb', events: ['job.succeeded'] },
           idempotencyKey: 'key-round-trip',
           owner: 'key_0123456789abcdef',
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
         });
         const [created] = await store().createJobs([input]);
         assert.deepEqual(created, {

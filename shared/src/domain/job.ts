@@ -47,6 +47,11 @@ export interface NewJob {
    * read or cancel it. null or absent when the API runs without keys.
    */
   owner?: string | null;
+  /**
+   * The Cloud Trace id (32 hex) of the request that submitted the job, so the worker's log
+   * lines for it join that trace (shared/src/logging/cloud-trace.ts). null or absent: none.
+   */
+  traceId?: string | null;
 }
 
 export interface Job extends NewJob {
@@ -81,6 +86,7 @@ export function queuedJob(job: NewJob): Job {
   return {
     ...job,
     owner: job.owner ?? null,
+    traceId: job.traceId ?? null,
     status: 'queued',
     attempts: 0,
     leaseOwner: null,

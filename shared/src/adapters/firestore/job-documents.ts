@@ -58,6 +58,7 @@ export function documentToJob(data: DocumentData): Job {
     result: data.result ?? null,
     error: data.error ?? null,
     owner: data.owner ?? null,
+    traceId: data.traceId ?? null,
   };
 }
 

@@ -18,6 +18,7 @@
  *   the batch's last open job, in the same statement as the terminal transition: nothing
  *   in the store's code can forget it, and the unique (subject_id, type) index makes a
  *   second one impossible. webhook_queue: the embedded webhook delivery queue.
+ * - (4) jobs.trace_id: the Cloud Trace id of the submitting request, or NULL.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -139,5 +140,8 @@ export const schemaMigrations: readonly string[] = [
         SELECT 1 FROM jobs AS j
         WHERE j.batch_id = NEW.batch_id AND j.status IN ('queued', 'running'));
   END;
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN trace_id TEXT;
   `,
 ];

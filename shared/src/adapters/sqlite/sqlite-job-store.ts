@@ -192,8 +192,8 @@ const held = "status = 'running' AND lease_owner = $worker";
 function prepareStatements(db: DatabaseSync) {
   const prepare = (sql: string): StatementSync => db.prepare(sql);
   const insertValues =
-    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, owner, status) ' +
-    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, $owner, 'queued')";
+    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, owner, trace_id, status) ' +
+    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, $owner, $trace_id, 'queued')";
   return {
     insertJob: prepare(`INSERT INTO jobs ${insertValues}`),
     insertJobUnlessKeyExists: prepare(

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { traceIdOf } from '@warmgen/shared/logging/cloud-trace.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import { Registry } from 'prom-client';
 import { buildApi } from './build-api.ts';
-import { traceIdOf } from './logger-options.ts';
 
 const limits = { maxBodyBytes: 1024, maxPromptChars: 10, maxBatchItems: 2, maxWaitSeconds: 1 };
 
