@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type OpenAiConfig, openAiDefaults } from '@warmgen/shared/config/openai-config.ts';
 import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
@@ -24,6 +25,7 @@ import {
   installErrorHandling,
 } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body-parser.ts';
+import { openAiRoutes } from './openai/openai-routes.ts';
 import { openapiOptions } from './openapi-document.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
@@ -74,6 +76,8 @@ export interface ApiDeps {
    * on the next write that succeeds.
    */
   storageProbe?: () => Promise<void>;
+  /** The OpenAI-compatible surface's settings (config.openai). Default: OpenAI's limits, model gpt2. */
+  openai?: OpenAiConfig;
 }
 
 export interface ApiTuning {
@@ -190,6 +194,12 @@ export function buildApi(deps: ApiDeps): ApiServer {
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);
   app.register(webhookRoutes, context);
+  app.register(openAiRoutes, {
+    ...context,
+    prefix: '/openai/v1',
+    openai: deps.openai ?? openAiDefaults,
+    startedAtSeconds: Math.floor(context.now() / 1000),
+  });
   app.register(opsRoutes, {
     isReady: async () => deps.isReady() && (await storage.check()),
     storageFailure: storage.failure,

@@ -26,6 +26,7 @@ const api = buildApi({
   traceProjectId: config.gcp?.projectId ?? null,
   // Keys are required unless AUTH_MODE=open was chosen explicitly (loadConfig enforces it).
   auth: config.auth,
+  openai: config.openai,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
   ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   // Strict unless the deployment allowlists hosts: no loopback default outside npm start.

@@ -37,6 +37,7 @@ const api = buildApi({
   logger: loggerOptions(config.logLevel),
   traceProjectId: config.gcp?.projectId ?? null,
   auth: config.auth,
+  openai: config.openai,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
   ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   webhookGuard: security.webhookGuard,

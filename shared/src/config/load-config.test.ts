@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       orphanSweepIntervalSeconds: 30,
       gcp: null,
       webhooks: readWebhookConfig({}, 'embedded'),
+      openai: { modelName: 'gpt2', maxFileBytes: 209_715_200, maxFileLines: 50_000 },
       auth: { mode: 'open', keyHashes: [], rateLimitPerMinute: 600 },
       cloudRun: null,
     });
@@ -89,6 +90,9 @@ describe('loadConfig', () => {
       CLOUD_RUN_TASK_INDEX: '2',
       CLOUD_RUN_TASK_COUNT: '4',
       CLOUD_RUN_TASK_ATTEMPT: '1',
+      MODEL_NAME: 'gpt2-medium',
+      OPENAI_MAX_FILE_BYTES: '1048576',
+      OPENAI_MAX_FILE_LINES: '1000',
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -116,6 +120,7 @@ describe('loadConfig', () => {
       maxWaitSeconds: 0,
       orphanAgeSeconds: 120,
       orphanSweepIntervalSeconds: 10,
+      openai: { modelName: 'gpt2-medium', maxFileBytes: 1_048_576, maxFileLines: 1000 },
       gcp: {
         projectId: 'my-project-123',
         pubsubTopic: 'warmgen-jobs',

@@ -3,6 +3,7 @@ import { type CloudRunTask, readCloudRunTask } from './cloud-run-task.ts';
 import { configDefaults as defaults } from './config-defaults.ts';
 import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
+import { type OpenAiConfig, readOpenAiConfig } from './openai-config.ts';
 import { type Env, readChoice, readInteger, readOptionalInteger, readString } from './parse-env.ts';
 import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
@@ -73,6 +74,8 @@ export interface Config {
 
   /** Signing, retries and the SSRF allowlist (WEBHOOK_*). */
   readonly webhooks: WebhookConfig;
+  /** The OpenAI-compatible surface: MODEL_NAME, OPENAI_MAX_FILE_BYTES, OPENAI_MAX_FILE_LINES. */
+  readonly openai: OpenAiConfig;
   /** API keys and submission rate limits (AUTH_MODE, API_KEYS, API_KEY_HASHES, RATE_LIMIT_PER_MINUTE). */
   readonly auth: AuthConfig;
   /** The Cloud Run Job task this process runs as (CLOUD_RUN_*, set by Cloud Run); else null. */
@@ -175,6 +178,7 @@ export function loadConfig(env: Env): Config {
 
     gcp: backend === 'gcp' ? Object.freeze(readGcpConfig(env)) : null,
     webhooks: Object.freeze(readWebhookConfig(env, backend)),
+    openai: Object.freeze(readOpenAiConfig(env)),
     auth: Object.freeze(readAuthConfig(env, backend)),
     cloudRun: readCloudRunTask(env),
   };

@@ -1,0 +1,40 @@
+import {
+  type GenerationParams,
+  resolveGenerationParams,
+} from '@warmgen/shared/domain/generation-params.ts';
+import type { CompletionBody } from './completion-body.ts';
+import { OpenAiError } from './openai-error.ts';
+
+/** OpenAI's default for the legacy completions endpoint. */
+export const defaultMaxTokens = 16;
+
+/** An OpenAI completion body's sampling fields as warmgen generation params. */
+export function completionParams(body: CompletionBody): GenerationParams {
+  const stop = body.stop ?? [];
+  return resolveGenerationParams({
+    max_new_tokens: body.max_tokens ?? defaultMaxTokens,
+    temperature: body.temperature ?? 1,
+    top_p: body.top_p ?? 1,
+    stop: typeof stop === 'string' ? [stop] : stop,
+    seed: body.seed ?? null,
+  });
+}
+
+/** The prompts of a body, one job each, in order. */
+export function promptsOf(body: CompletionBody): string[] {
+  return typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+}
+
+/**
+ * `stream: true` needs token streaming, which this surface does not serve yet: a clear
+ * 400 naming the field rather than a non-streamed answer the SDK would fail to parse.
+ */
+export function assertNotStreaming(body: CompletionBody, param = 'stream'): void {
+  if (body.stream === true) {
+    throw new OpenAiError(400, {
+      message: `${param}: true is not supported yet; send stream: false (or leave it out) for a complete response`,
+      code: 'unsupported_value',
+      param,
+    });
+  }
+}
