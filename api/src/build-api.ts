@@ -5,6 +5,7 @@ import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import type { OpenAiStores } from '@warmgen/shared/ports/openai-batch-store.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import Fastify, {
   type FastifyBaseLogger,
@@ -78,6 +79,8 @@ export interface ApiDeps {
   storageProbe?: () => Promise<void>;
   /** The OpenAI-compatible surface's settings (config.openai). Default: OpenAI's limits, model gpt2. */
   openai?: OpenAiConfig;
+  /** Files and OpenAI batch records (Backend.openai); without them those routes answer 503. */
+  openaiStores?: OpenAiStores | null;
 }
 
 export interface ApiTuning {
@@ -199,6 +202,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
     prefix: '/openai/v1',
     openai: deps.openai ?? openAiDefaults,
     startedAtSeconds: Math.floor(context.now() / 1000),
+    stores: deps.openaiStores ?? null,
   });
   app.register(opsRoutes, {
     isReady: async () => deps.isReady() && (await storage.check()),

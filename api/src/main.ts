@@ -27,6 +27,7 @@ const api = buildApi({
   // Keys are required unless AUTH_MODE=open was chosen explicitly (loadConfig enforces it).
   auth: config.auth,
   openai: config.openai,
+  openaiStores: backend.openai,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
   ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   // Strict unless the deployment allowlists hosts: no loopback default outside npm start.

@@ -38,6 +38,7 @@ const api = buildApi({
   traceProjectId: config.gcp?.projectId ?? null,
   auth: config.auth,
   openai: config.openai,
+  openaiStores: backend.openai,
   ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
   ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   webhookGuard: security.webhookGuard,

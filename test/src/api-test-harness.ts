@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiLimits } from '@warmgen/api/api-limits.ts';
 import { type ApiDeps, type ApiServer, buildApi } from '@warmgen/api/build-api.ts';
+import { SqliteFileStore } from '@warmgen/shared/adapters/sqlite/sqlite-file-store.ts';
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
+import { SqliteOpenAiBatchStore } from '@warmgen/shared/adapters/sqlite/sqlite-openai-batch-store.ts';
 import { SqliteWebhookEventStore } from '@warmgen/shared/adapters/sqlite/sqlite-webhook-event-store.ts';
 import { SqliteWriteProbe } from '@warmgen/shared/adapters/sqlite/sqlite-write-probe.ts';
 import type { JobResult } from '@warmgen/shared/domain/job.ts';
@@ -52,6 +54,10 @@ export async function startApi(
     dataDir?: string;
     /** true: the SQLite write probe, as the mains wire it; or a probe of the test's own. */
     storageProbe?: true | (() => Promise<void>);
+    /** The /openai/v1 settings (default: OpenAI's limits, model gpt2). */
+    openai?: ApiDeps['openai'];
+    /** The API's clock (default Date.now). */
+    now?: () => number;
   } = {},
 ): Promise<RunningApi> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'warmgen-api-')));
@@ -59,6 +65,10 @@ export async function startApi(
   const store = SqliteJobStore.open(path);
   const queue = SqliteJobQueue.open(path, { maxAttempts: 3 });
   const events = SqliteWebhookEventStore.open(path);
+  const openaiStores = {
+    files: SqliteFileStore.open(path),
+    batches: SqliteOpenAiBatchStore.open(path),
+  };
   const probe = options.storageProbe === true ? SqliteWriteProbe.open(path) : null;
   const storageProbe =
     probe !== null
@@ -75,6 +85,9 @@ export async function startApi(
     tuning: options.tuning,
     auth: options.auth,
     webhookEvents: events,
+    openaiStores,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.openai ? { openai: options.openai } : {}),
     webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
     ...(storageProbe ? { storageProbe } : {}),
   });
@@ -91,6 +104,8 @@ export async function startApi(
       await app.close();
       await probe?.close();
       await events.close();
+      await openaiStores.files.close();
+      await openaiStores.batches.close();
       await queue.close();
       await store.close();
       if (options.dataDir === undefined) {

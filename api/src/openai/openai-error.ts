@@ -78,11 +78,13 @@ export function toOpenAiErrorBody(status: number, native: ErrorBody): OpenAiErro
 /** `body/prompt/1` -> `prompt[1]`, `querystring/limit` -> `limit`; `line 3/…` stays. */
 export function paramOf(field: string): string {
   const parts = field.split('/');
-  const [first] = parts;
-  const rest = ['body', 'querystring', 'params', 'headers'].includes(first ?? '')
-    ? parts.slice(1)
-    : parts;
-  return rest
+  const isPart = ['body', 'querystring', 'params', 'headers'].includes(parts[0] ?? '');
+  return dottedPath(isPart ? parts.slice(1) : parts);
+}
+
+/** Path segments as OpenAI writes a param: `['body', 'stop', '2']` -> `body.stop[2]`. */
+export function dottedPath(parts: readonly string[]): string {
+  return parts
     .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
     .join('');
 }

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { openAiBatchesRoutes } from './batches-routes.ts';
 import { completionsRoutes } from './completions-routes.ts';
+import { filesRoutes } from './files-routes.ts';
 import { modelsRoutes } from './models-routes.ts';
 import type { OpenAiContext } from './openai-context.ts';
 import { isNativeErrorBody, OpenAiError, toOpenAiErrorBody } from './openai-error.ts';
@@ -54,4 +56,6 @@ export const openAiRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = async (app
 
   app.register(modelsRoutes, ctx);
   app.register(completionsRoutes, ctx);
+  app.register(filesRoutes, ctx);
+  app.register(openAiBatchesRoutes, ctx);
 };

@@ -1,11 +1,14 @@
 import type { Config } from '../config/load-config.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobStore } from '../ports/job-store.ts';
+import type { OpenAiStores } from '../ports/openai-batch-store.ts';
 import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
+import { SqliteFileStore } from './sqlite/sqlite-file-store.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from './sqlite/sqlite-job-store.ts';
+import { SqliteOpenAiBatchStore } from './sqlite/sqlite-openai-batch-store.ts';
 import { SqliteWebhookDeliveryQueue } from './sqlite/sqlite-webhook-delivery-queue.ts';
 import { SqliteWebhookEventStore } from './sqlite/sqlite-webhook-event-store.ts';
 import { SqliteWriteProbe } from './sqlite/sqlite-write-probe.ts';
@@ -18,6 +21,11 @@ export interface Backend {
    * mean a backend without webhook adapters: webhooks are then not sent.
    */
   webhooks: { events: WebhookEventStore; queue: WebhookDeliveryQueue } | null;
+  /**
+   * Uploaded files and OpenAI batch records, for /openai/v1 Files and Batches. Null where
+   * the backend has no adapters for them yet (gcp): those routes then answer 503.
+   */
+  openai: OpenAiStores | null;
   /**
    * A tiny durable write, for the API's readiness to see the store take writes again
    * after a storage failure. Absent where no probe exists (gcp, for now).
@@ -50,6 +58,7 @@ export async function openBackend(config: Config): Promise<Backend> {
       store,
       queue,
       webhooks,
+      openai: null,
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
       close: async () => {
         await webhooks.queue.close();
@@ -66,14 +75,18 @@ export async function openBackend(config: Config): Promise<Backend> {
     queue: SqliteWebhookDeliveryQueue.open(path),
   };
   const probe = SqliteWriteProbe.open(path);
+  const openai = { files: SqliteFileStore.open(path), batches: SqliteOpenAiBatchStore.open(path) };
   return {
     store,
     queue,
     webhooks,
+    openai,
     probeWrites: () => probe.probe(),
     description: `sqlite ${path}`,
     close: async () => {
       await probe.close();
+      await openai.files.close();
+      await openai.batches.close();
       await webhooks.queue.close();
       await webhooks.events.close();
       await closeBoth(queue, store);

@@ -32,7 +32,17 @@ describe('openDatabase', () => {
       .all();
     assert.deepEqual(
       tables.map((row) => row.name).filter((name) => !String(name).startsWith('sqlite_')),
-      ['batches', 'dead_letters', 'jobs', 'queue_messages', 'webhook_events', 'webhook_queue'],
+      [
+        'batches',
+        'dead_letters',
+        'file_chunks',
+        'files',
+        'jobs',
+        'openai_batches',
+        'queue_messages',
+        'webhook_events',
+        'webhook_queue',
+      ],
     );
   });
 

@@ -19,6 +19,10 @@
  *   in the store's code can forget it, and the unique (subject_id, type) index makes a
  *   second one impossible. webhook_queue: the embedded webhook delivery queue.
  * - (4) jobs.trace_id: the Cloud Trace id of the submitting request, or NULL.
+ * - (5) files and file_chunks: uploaded files (ports/file-store.ts), content in chunks of
+ *   about 1 MiB so neither an upload nor a download holds a file in memory; a file row
+ *   with complete = 0 is an upload in progress, invisible to reads. openai_batches: what
+ *   an OpenAI batch adds to the warmgen batch of the same id (ports/openai-batch-store.ts).
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -143,5 +147,39 @@ export const schemaMigrations: readonly string[] = [
   `,
   `
   ALTER TABLE jobs ADD COLUMN trace_id TEXT;
+  `,
+  `
+  CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL,
+    owner TEXT,
+    complete INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX files_by_created ON files (created_at_ms, id) WHERE complete = 1;
+  CREATE TABLE file_chunks (
+    file_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (file_id, seq)
+  );
+  CREATE TABLE openai_batches (
+    id TEXT PRIMARY KEY,
+    owner TEXT,
+    input_file_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    completion_window TEXT NOT NULL,
+    metadata TEXT,
+    total INTEGER NOT NULL,
+    errors TEXT,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    cancelling_at_ms INTEGER,
+    expired_at_ms INTEGER,
+    finished_at_ms INTEGER
+  );
+  CREATE INDEX openai_batches_by_created ON openai_batches (created_at_ms, id);
   `,
 ];
