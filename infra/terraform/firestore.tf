@@ -20,6 +20,7 @@ locals {
   batches_collection          = "${var.firestore_collection_prefix}batches"
   idempotency_keys_collection = "${var.firestore_collection_prefix}idempotency_keys"
   webhook_events_collection   = "${var.firestore_collection_prefix}webhook_events"
+  openai_batches_collection   = "${var.firestore_collection_prefix}openai_batches"
 }
 
 # --- Composite indexes ------------------------------------------------------------------
@@ -127,6 +128,23 @@ resource "google_firestore_index" "webhook_events_stale" {
   fields {
     field_path = "nextAttemptAtMs"
     order      = "ASCENDING"
+  }
+}
+
+# A key's OpenAI batches, newest first (GET /openai/v1/batches).
+resource "google_firestore_index" "openai_batches_by_owner" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.openai_batches_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "owner"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "createdAtMs"
+    order      = "DESCENDING"
   }
 }
 

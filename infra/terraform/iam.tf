@@ -51,6 +51,13 @@ resource "google_pubsub_subscription_iam_member" "worker_delivers_webhooks" {
   member       = "serviceAccount:${google_service_account.worker.email}"
 }
 
+# The API stores, reads, lists and deletes uploaded files in the files bucket only.
+resource "google_storage_bucket_iam_member" "api_manages_files" {
+  bucket = google_storage_bucket.files.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.api.email}"
+}
+
 resource "google_storage_bucket_iam_member" "worker_reads_models" {
   bucket = google_storage_bucket.models.name
   role   = "roles/storage.objectViewer"

@@ -7,6 +7,7 @@ locals {
   worker_image      = "${local.image_repository}/${local.worker_image_name}:${var.image_tag}"
 
   model_bucket_name  = coalesce(var.model_bucket_name, "${var.project_id}-${var.name_prefix}-models")
+  files_bucket_name  = coalesce(var.files_bucket_name, "${var.project_id}-${var.name_prefix}-files")
   firestore_location = coalesce(var.firestore_location, var.region)
 
   # An NVIDIA L4 on Cloud Run needs at least 4 vCPUs and 16 GiB.
@@ -41,7 +42,10 @@ locals {
   }
 
   # The API's own settings (request limits) keep loadConfig's defaults unless set here.
-  api_env = {}
+  api_env = {
+    # Files and Batches of /openai/v1 keep uploads here (batch records go to Firestore).
+    OPENAI_FILES_URI = "gs://${google_storage_bucket.files.name}/openai"
+  }
 
   worker_env = {
     MODEL_URI = "gs://${google_storage_bucket.models.name}/${var.model_prefix}"

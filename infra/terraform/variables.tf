@@ -84,6 +84,18 @@ variable "model_bucket_name" {
   default     = null
 }
 
+variable "files_bucket_name" {
+  description = "Name of the Cloud Storage bucket for files uploaded to /openai/v1/files. Defaults to <project_id>-<name_prefix>-files."
+  type        = string
+  default     = null
+}
+
+variable "files_retention_days" {
+  description = "Days an uploaded batch input file is kept before the bucket's lifecycle rule deletes it (a batch's window is 24 h)."
+  type        = number
+  default     = 7
+}
+
 variable "model_prefix" {
   description = "Folder in the model bucket the workers load: MODEL_URI = gs://<bucket>/<model_prefix>. Push a new model to a new prefix and change this to switch atomically."
   type        = string

@@ -19,7 +19,7 @@ describe('/openai/v1 files and batch validation with the openai SDK', () => {
 
   before(async () => {
     api = await startApi({
-      openai: { modelName: 'gpt2', maxFileBytes: 64 * 1024, maxFileLines: 20 },
+      openai: { modelName: 'gpt2', maxFileBytes: 64 * 1024, maxFileLines: 20, filesLocation: null },
       now: () => Date.now() + clockSkewMs,
     });
     client = openAiClient(api.baseUrl);

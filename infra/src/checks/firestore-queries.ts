@@ -23,6 +23,7 @@ export interface FirestoreQuery {
 const jobStore = 'shared/src/adapters/firestore/firestore-job-store.ts';
 const eventStore = 'shared/src/adapters/firestore/firestore-webhook-event-store.ts';
 const statusCounts = 'shared/src/adapters/firestore/status-counts.ts';
+const openAiBatchStore = 'shared/src/adapters/firestore/firestore-openai-batch-store.ts';
 
 /** Source folders whose queries must all be listed below (test files excluded). */
 export const queryFolders = ['shared/src/adapters/firestore', 'shared/src/webhooks'];
@@ -105,5 +106,14 @@ export const firestoreQueries: readonly FirestoreQuery[] = [
     file: eventStore,
     collection: 'webhook_events',
     clauses: [{ where: 'id', op: '==' }],
+  },
+  {
+    usedBy: 'FirestoreOpenAiBatchStore.list (GET /openai/v1/batches, newest first, per key)',
+    file: openAiBatchStore,
+    collection: 'openai_batches',
+    clauses: [
+      { where: 'owner', op: '==' },
+      { orderBy: 'createdAtMs', direction: 'desc' },
+    ],
   },
 ];

@@ -16,6 +16,8 @@ export const iamAllowlist: IamAllowlist = {
     'roles/pubsub.publisher': ['google_pubsub_topic_iam_member'],
     // API keys, once they are mounted from Secret Manager.
     'roles/secretmanager.secretAccessor': ['google_secret_manager_secret_iam_member'],
+    // Uploaded batch files (/openai/v1/files): the files bucket only.
+    'roles/storage.objectUser': ['google_storage_bucket_iam_member'],
   },
   'google_service_account.worker': {
     'roles/datastore.user': ['google_project_iam_member'],

@@ -41,12 +41,17 @@ export async function openBackend(config: Config): Promise<Backend> {
   if (config.gcp !== null) {
     // Loaded only here: the Google Cloud client libraries take seconds to import, which
     // every embedded start (npm start, tests) would otherwise pay.
-    const [{ openFirestoreJobStore }, { openPubSubJobQueue }, { openGcpWebhooks }] =
-      await Promise.all([
-        import('./firestore/open-firestore-job-store.ts'),
-        import('./pubsub/open-pubsub-job-queue.ts'),
-        import('./open-gcp-webhooks.ts'),
-      ]);
+    const [
+      { openFirestoreJobStore },
+      { openPubSubJobQueue },
+      { openGcpWebhooks },
+      { openGcpOpenAiStores },
+    ] = await Promise.all([
+      import('./firestore/open-firestore-job-store.ts'),
+      import('./pubsub/open-pubsub-job-queue.ts'),
+      import('./open-gcp-webhooks.ts'),
+      import('./open-gcp-openai-stores.ts'),
+    ]);
     const gcp = config.gcp;
     const store = openFirestoreJobStore(gcp);
     const queue = await openPubSubJobQueue(gcp, {
@@ -54,13 +59,16 @@ export async function openBackend(config: Config): Promise<Backend> {
       leaseSeconds: config.leaseSeconds,
     });
     const webhooks = await openGcpWebhooks(config);
+    const openai = openGcpOpenAiStores(config);
     return {
       store,
       queue,
       webhooks,
-      openai: null,
+      openai,
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
       close: async () => {
+        await openai?.files.close();
+        await openai?.batches.close();
         await webhooks.queue.close();
         await webhooks.events.close();
         await closeBoth(queue, store);

@@ -49,7 +49,12 @@ describe('loadConfig', () => {
       orphanSweepIntervalSeconds: 30,
       gcp: null,
       webhooks: readWebhookConfig({}, 'embedded'),
-      openai: { modelName: 'gpt2', maxFileBytes: 209_715_200, maxFileLines: 50_000 },
+      openai: {
+        modelName: 'gpt2',
+        maxFileBytes: 209_715_200,
+        maxFileLines: 50_000,
+        filesLocation: null,
+      },
       auth: { mode: 'open', keyHashes: [], rateLimitPerMinute: 600 },
       cloudRun: null,
     });
@@ -93,6 +98,7 @@ describe('loadConfig', () => {
       MODEL_NAME: 'gpt2-medium',
       OPENAI_MAX_FILE_BYTES: '1048576',
       OPENAI_MAX_FILE_LINES: '1000',
+      OPENAI_FILES_URI: 'gs://my-files/openai/',
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -120,7 +126,12 @@ describe('loadConfig', () => {
       maxWaitSeconds: 0,
       orphanAgeSeconds: 120,
       orphanSweepIntervalSeconds: 10,
-      openai: { modelName: 'gpt2-medium', maxFileBytes: 1_048_576, maxFileLines: 1000 },
+      openai: {
+        modelName: 'gpt2-medium',
+        maxFileBytes: 1_048_576,
+        maxFileLines: 1000,
+        filesLocation: { bucket: 'my-files', prefix: 'openai' },
+      },
       gcp: {
         projectId: 'my-project-123',
         pubsubTopic: 'warmgen-jobs',

@@ -1,3 +1,5 @@
+import { ConfigError } from './config-error.ts';
+import { readModelLocation } from './model-location.ts';
 import { type Env, readInteger, readString } from './parse-env.ts';
 
 /**
@@ -15,6 +17,12 @@ export interface OpenAiConfig {
   readonly maxFileBytes: number;
   /** OPENAI_MAX_FILE_LINES: most request lines in one batch input file (OpenAI: 50,000). */
   readonly maxFileLines: number;
+  /**
+   * OPENAI_FILES_URI: the Cloud Storage folder (gs://bucket/prefix) of uploaded files on
+   * BACKEND=gcp; null when unset, and then Files and Batches answer 503 there. The
+   * embedded backend keeps files in its SQLite database and ignores it.
+   */
+  readonly filesLocation: { readonly bucket: string; readonly prefix: string } | null;
 }
 
 export const openAiDefaults = {
@@ -24,6 +32,8 @@ export const openAiDefaults = {
   maxFileBytes: 200 * 1024 * 1024,
   /** OpenAI's Batch API limit per input file. */
   maxFileLines: 50_000,
+  /** Unset: no Cloud Storage folder, so Files and Batches are off on BACKEND=gcp. */
+  filesLocation: null,
 } as const;
 
 export function readOpenAiConfig(env: Env): OpenAiConfig {
@@ -41,5 +51,20 @@ export function readOpenAiConfig(env: Env): OpenAiConfig {
       { min: 1, max: openAiDefaults.maxFileLines },
       openAiDefaults.maxFileLines,
     ),
+    filesLocation: readFilesLocation(env),
   };
+}
+
+function readFilesLocation(env: Env): OpenAiConfig['filesLocation'] {
+  if (env.OPENAI_FILES_URI === undefined || env.OPENAI_FILES_URI.trim() === '') {
+    return null;
+  }
+  const location = readModelLocation(env, 'OPENAI_FILES_URI');
+  if (location.kind !== 'gcs') {
+    throw new ConfigError(
+      'OPENAI_FILES_URI',
+      `OPENAI_FILES_URI must be a gs://bucket/prefix, got "${env.OPENAI_FILES_URI}"`,
+    );
+  }
+  return Object.freeze({ bucket: location.bucket, prefix: location.prefix });
 }

@@ -37,7 +37,7 @@ export interface FileStore {
   list(query: FileListQuery): Promise<StoredFile[]>;
   /** Removes the file and its content. Returns whether it existed. */
   delete(id: string): Promise<boolean>;
-  /** The content, in chunks, in order. */
+  /** The content, in chunks, in order; nothing for a file that does not exist. */
   read(id: string): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
