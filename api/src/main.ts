@@ -3,6 +3,7 @@
  * Wires adapters from configuration and nothing else.
  */
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
+import { allInterfaces } from '@warmgen/shared/config/config-defaults.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
@@ -57,5 +58,5 @@ installShutdownHandlers({
   },
 });
 
-await api.listen({ port: config.port, host: config.host });
+await api.listen({ port: config.port, host: config.host ?? allInterfaces });
 api.log.info({ backend: backend.description, port: config.port }, 'warmgen API ready');

@@ -19,13 +19,13 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
 COPY worker/package.json worker/
-# The repository's .npmrc skips onnxruntime-node's install script (it downloads CUDA
-# binaries). The GPU variant overrides that: the environment variable wins over .npmrc, and
+# The repository's .npmrc runs no install scripts (onnxruntime-node's downloads CUDA
+# binaries). The GPU variant overrides that: environment variables win over .npmrc, and
 # npm 11 runs a dependency's install script only when allow-scripts names it.
 # The CPU binaries ship in the npm package; other platforms' binaries are dropped.
 RUN case "$DEVICE" in \
       cpu) export ONNXRUNTIME_NODE_INSTALL=skip ;; \
-      cuda) export ONNXRUNTIME_NODE_INSTALL=cuda12 \
+      cuda) export ONNXRUNTIME_NODE_INSTALL=cuda12 npm_config_ignore_scripts=false \
         && echo 'allow-scripts=onnxruntime-node' >> .npmrc ;; \
       *) echo "DEVICE must be cpu or cuda, got '$DEVICE'" >&2 && exit 1 ;; \
     esac \

@@ -66,7 +66,7 @@ installShutdownHandlers({
 });
 
 // Listen first: /healthz answers at once and /readyz says 503 until the model is warm.
-await api.listen({ port: config.port, host: config.host });
+await api.listen({ port: config.port, host: security.host });
 // Jobs recorded but never queued (a publish that failed) are queued by this sweeper.
 sweeper = startConfiguredOrphanSweeper(backend, config, log);
 // Webhook delivery needs no model: it starts at once, apart from generation.
@@ -105,6 +105,12 @@ worker = createWorker({
 worker.start();
 ready = true;
 log.info(
-  { model: model.origin, modelDir: model.dir, backend: backend.description, port: config.port },
-  `warmgen ready on http://localhost:${config.port}`,
+  {
+    model: model.origin,
+    modelDir: model.dir,
+    backend: backend.description,
+    host: security.host,
+    port: config.port,
+  },
+  `warmgen ready on http://localhost:${config.port} (listening on ${security.host})`,
 );

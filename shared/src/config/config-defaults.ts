@@ -3,11 +3,18 @@
  * the comment says why a value was chosen. `loadConfig` applies these when a variable is
  * unset or blank; the ranges it enforces live next to each read in load-config.ts.
  */
+/** HOST's value for every interface. */
+export const allInterfaces = '0.0.0.0';
+
 export const configDefaults = {
   /** Cloud Run injects PORT; 8080 is also its default. 0 picks a free port (tests). */
   port: 8080,
-  /** All interfaces: a container must accept traffic from outside itself. */
-  host: '0.0.0.0',
+  /**
+   * null (HOST unset): all interfaces ({@link allInterfaces}), as a container must accept
+   * traffic from outside itself; except `npm start` with the API open (no keys), which
+   * listens on loopback only (standalone/src/local-security-defaults.ts).
+   */
+  host: null,
   /** Local and tests need no cloud: SQLite queue and store. */
   backend: 'embedded',
   /** Folder of the embedded SQLite database (gitignored). */

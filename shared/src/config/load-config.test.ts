@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.deepEqual(config, {
       port: 8080,
-      host: '0.0.0.0',
+      host: null,
       backend: 'embedded',
       dataDir: './.data',
       model: { kind: 'builtin' },

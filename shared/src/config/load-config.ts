@@ -4,7 +4,14 @@ import { configDefaults as defaults } from './config-defaults.ts';
 import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
 import { type OpenAiConfig, readOpenAiConfig } from './openai-config.ts';
-import { type Env, readChoice, readInteger, readOptionalInteger, readString } from './parse-env.ts';
+import {
+  type Env,
+  readChoice,
+  readInteger,
+  readOptionalInteger,
+  readRaw,
+  readString,
+} from './parse-env.ts';
 import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
@@ -32,7 +39,8 @@ export const maxBatchItemsCap = 10_000;
 export interface Config {
   /** HTTP listener (API; the worker serves health on it too). */
   readonly port: number;
-  readonly host: string;
+  /** HOST, or null when unset (see configDefaults.host). */
+  readonly host: string | null;
   readonly backend: Backend;
   /** Folder of the embedded SQLite database. */
   readonly dataDir: string;
@@ -90,7 +98,7 @@ export function loadConfig(env: Env): Config {
   const backend = readChoice(env, 'BACKEND', backends, defaults.backend);
   const config: Config = {
     port: readInteger(env, 'PORT', { min: 0, max: 65_535 }, defaults.port),
-    host: readString(env, 'HOST', defaults.host),
+    host: readRaw(env, 'HOST') ?? defaults.host,
     backend,
     dataDir: readString(env, 'DATA_DIR', defaults.dataDir),
     model: Object.freeze(readModelLocation(env, 'MODEL_URI')),
