@@ -41,7 +41,11 @@ describe('jobs stored before a parameter was added', () => {
       body: JSON.stringify(input),
     });
     const retried = (await retry.json()) as { id: string };
-    assert.equal(retry.status, 202, JSON.stringify(retried));
+    // 202 while the job is queued or running, 200 once it finished: the worker may be first.
+    assert.ok(
+      retry.status === 202 || retry.status === 200,
+      `${retry.status} ${JSON.stringify(retried)}`,
+    );
     assert.equal(retry.headers.get('idempotent-replayed'), 'true');
     assert.equal(retried.id, older.id);
 
