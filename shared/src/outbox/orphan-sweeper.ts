@@ -1,3 +1,4 @@
+import { startBackgroundTimer } from '../lifecycle/background-timer.ts';
 import { type RepublishOrphansOptions, republishOrphans } from './republish-orphans.ts';
 
 export interface OrphanSweeperOptions extends RepublishOrphansOptions {
@@ -19,35 +20,15 @@ export interface OrphanSweeper {
  * never overlap. The timer does not keep the process alive.
  */
 export function startOrphanSweeper(options: OrphanSweeperOptions): OrphanSweeper {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const pass = async () => {
-    try {
+  return startBackgroundTimer(
+    options.intervalMs,
+    async () => {
       const count = await republishOrphans(options);
       if (count > 0) {
         options.onRepublished?.(count);
       }
-    } catch (error) {
-      options.onError(error);
-    }
-  };
-  const schedule = () => {
-    if (!stopped) {
-      timer = setTimeout(() => {
-        running = pass().then(schedule);
-      }, options.intervalMs);
-      timer.unref();
-    }
-  };
-  running = pass().then(schedule);
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
     },
-  };
+    options.onError,
+    { immediately: true, keepsAlive: false },
+  );
 }

@@ -1,5 +1,8 @@
 import { JobStatus } from '@warmgen/shared/domain/job-status.ts';
-import { type BackgroundTimer, startBackgroundTimer } from './background-timer.ts';
+import {
+  type BackgroundTimer,
+  startBackgroundTimer,
+} from '@warmgen/shared/lifecycle/background-timer.ts';
 import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 

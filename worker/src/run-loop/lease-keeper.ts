@@ -1,4 +1,7 @@
-import { type BackgroundTimer, startBackgroundTimer } from './background-timer.ts';
+import {
+  type BackgroundTimer,
+  startBackgroundTimer,
+} from '@warmgen/shared/lifecycle/background-timer.ts';
 import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 

@@ -1,3 +1,4 @@
+import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
 import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import { startCancelWatcher } from './cancel-watcher.ts';
 import { drainDeadLetters } from './drain-dead-letters.ts';
@@ -15,7 +16,6 @@ import {
   type RunLoopStore,
 } from './run-loop-ports.ts';
 import { claimRow, runRow } from './run-row.ts';
-import { sleep } from './sleep.ts';
 
 /**
  * The worker's run loop: whenever a row slot is free, pull messages, claim their jobs and

@@ -1,4 +1,5 @@
 import type { JobError } from '@warmgen/shared/domain/job.ts';
+import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
 import type { QueueMessage } from '@warmgen/shared/ports/job-queue.ts';
 import type { GenerationOutput } from '../engine/generation-engine.ts';
 import { AbortReason, type BatchRow, createBatchRow } from './batch-row.ts';
@@ -6,7 +7,6 @@ import { dropOrLeaveMessage } from './drop-or-leave-message.ts';
 import { classifyError, coerceError, errorCode } from './job-errors.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 import { cancelRow, completeRow, failRow, leaveRow, releaseRow } from './settle-row.ts';
-import { sleep } from './sleep.ts';
 
 /**
  * A job's way through this worker, from its queue message to its settled fate, in order:

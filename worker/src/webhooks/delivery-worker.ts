@@ -1,9 +1,9 @@
+import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '@warmgen/shared/ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../run-loop/run-loop-ports.ts';
-import { sleep } from '../run-loop/sleep.ts';
 import { deliverMessage } from './deliver-message.ts';
 import {
   type DeliveryConfig,

@@ -1,9 +1,7 @@
-import type { PubSub, Topic, v1 } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import type { JobQueue, QueueMessage } from '../../ports/job-queue.ts';
-import { createSubscriberClient } from './pubsub-client.ts';
+import { PubSubIdQueue, type PulledId } from './pubsub-id-queue.ts';
 import { ensureTopology, type PubSubQueueNames, type TopologyOptions } from './pubsub-topology.ts';
-import { RequestCoalescer } from './request-coalescer.ts';
-import { type PullClient, pullWithWait, type ReceivedMessage } from './synchronous-pull.ts';
 
 export interface PubSubJobQueueOptions extends PubSubQueueNames {
   /** Lease on a pulled dead letter, so two workers do not handle it at once. */
@@ -34,15 +32,12 @@ const defaults = {
  * instead of the library's default 100; a lone job waits at most 5 ms for company.
  */
 const publishBatching = { maxMessages: 1_000, maxBytes: 9 * 1024 * 1024, maxMilliseconds: 5 };
-/** Pub/Sub accepts ack deadlines of 0-600 s in ModifyAckDeadline. */
-const maxAckDeadlineSeconds = 600;
-/** Ack ids per Acknowledge/ModifyAckDeadline request (requests are capped at 512 KB). */
-const ackIdsPerRequest = 500;
 const deadLetterCountAttribute = 'CloudPubSubDeadLetterSourceDeliveryCount';
 
 /**
  * The job queue on Pub/Sub: a topic and its pull subscription, with a dead-letter topic and
- * subscription. Messages carry the job id as their data.
+ * subscription. Messages carry the job id as their data; pulling, leases and acks are the
+ * id-queue core's (pubsub-id-queue.ts), shared with the webhook delivery queue.
  *
  * Pulling is synchronous pull (v1 SubscriberClient.pull), not the library's streaming
  * subscriber. The port is pull-shaped: the worker asks for as many messages as it has free
@@ -57,114 +52,85 @@ const deadLetterCountAttribute = 'CloudPubSubDeadLetterSourceDeliveryCount';
  * (rounded up to whole seconds, at most 600 s), extendLease() moves it, nack() sets it to
  * 0. deliveryAttempt is Pub/Sub's own count (filled in because the subscription has a
  * dead-letter policy); after maxAttempts deliveries Pub/Sub forwards the message to the
- * dead-letter topic. Acks and deadline changes made in the same event-loop turn travel in
- * one request.
+ * dead-letter topic.
  */
 export class PubSubJobQueue implements JobQueue {
-  readonly #pubsub: PubSub;
-  readonly #subscriber: v1.SubscriberClient;
-  readonly #topic: Topic;
+  readonly #core: PubSubIdQueue;
   readonly #names: PubSubQueueNames;
-  readonly #subscriptionPath: string;
-  readonly #deadLetterSubscriptionPath: string;
+  readonly #subscription: string;
+  readonly #deadLetterSubscription: string;
   readonly #deadLetterLeaseMs: number;
   readonly #deadLetterWaitMs: number;
   readonly #backlog: (() => Promise<number>) | undefined;
-  readonly #acks: RequestCoalescer;
-  readonly #deadlines: RequestCoalescer;
-  readonly #closing = new AbortController();
 
   /** Takes ownership of the client: close() closes it. */
   static async create(pubsub: PubSub, options: PubSubJobQueueOptions): Promise<PubSubJobQueue> {
-    return new PubSubJobQueue(pubsub, await createSubscriberClient(pubsub), options);
+    const core = await PubSubIdQueue.create(pubsub, options.topic, {
+      batching: publishBatching,
+      gaxOpts: { timeout: options.publishTimeoutMs ?? defaults.publishTimeoutMs },
+    });
+    return new PubSubJobQueue(core, options);
   }
 
-  private constructor(
-    pubsub: PubSub,
-    subscriber: v1.SubscriberClient,
-    options: PubSubJobQueueOptions,
-  ) {
-    this.#pubsub = pubsub;
-    this.#subscriber = subscriber;
+  private constructor(core: PubSubIdQueue, options: PubSubJobQueueOptions) {
+    this.#core = core;
     this.#names = {
       topic: options.topic,
       subscription: options.subscription,
       deadLetterTopic: options.deadLetterTopic,
       deadLetterSubscription: options.deadLetterSubscription,
     };
-    this.#topic = pubsub.topic(options.topic, {
-      batching: publishBatching,
-      gaxOpts: { timeout: options.publishTimeoutMs ?? defaults.publishTimeoutMs },
-    });
-    this.#subscriptionPath = pubsub.subscription(options.subscription).name;
-    this.#deadLetterSubscriptionPath = pubsub.subscription(options.deadLetterSubscription).name;
+    this.#subscription = core.subscriptionPath(options.subscription);
+    this.#deadLetterSubscription = core.subscriptionPath(options.deadLetterSubscription);
     this.#deadLetterLeaseMs = options.deadLetterLeaseMs ?? defaults.deadLetterLeaseMs;
     this.#deadLetterWaitMs = options.deadLetterWaitMs ?? defaults.deadLetterWaitMs;
     this.#backlog = options.backlog;
-    this.#acks = new RequestCoalescer(async (subscription, ackIds) => {
-      await this.#subscriber.acknowledge({ subscription, ackIds });
-    }, ackIdsPerRequest);
-    this.#deadlines = new RequestCoalescer(async (key, ackIds) => {
-      const [subscription = '', seconds] = key.split('\n');
-      await this.#subscriber.modifyAckDeadline({
-        subscription,
-        ackIds,
-        ackDeadlineSeconds: Number(seconds),
-      });
-    }, ackIdsPerRequest);
   }
 
   /** Creates the topics and subscriptions if missing (dev and tests; Terraform in prod). */
   ensureTopology(options: TopologyOptions): Promise<void> {
-    return ensureTopology(this.#pubsub, this.#names, options);
+    return ensureTopology(this.#core.pubsub, this.#names, options);
   }
 
-  async publish(jobIds: string[]): Promise<void> {
-    await Promise.all(
-      jobIds.map((jobId) => this.#topic.publishMessage({ data: Buffer.from(jobId, 'utf8') })),
-    );
+  publish(jobIds: string[]): Promise<void> {
+    return this.#core.publish(jobIds);
   }
 
   async pull(max: number, leaseMs: number, waitMs: number): Promise<QueueMessage[]> {
-    const received = await this.#pull(this.#subscriptionPath, max, waitMs, leaseMs);
-    return received.map((message) => ({
-      ackId: message.ackId ?? '',
-      jobId: jobIdOf(message),
-      deliveryAttempt: Math.max(1, message.deliveryAttempt ?? 0),
-    }));
+    const pulled = await this.#core.pull(this.#subscription, max, leaseMs, waitMs);
+    return pulled.map((message) => jobMessage(message, message.deliveryAttempt));
   }
 
   ack(message: QueueMessage): Promise<void> {
-    return this.#acks.add(this.#subscriptionPath, message.ackId);
+    return this.#core.ack(this.#subscription, message.ackId);
   }
 
   nack(message: QueueMessage): Promise<void> {
-    return this.#setDeadline(this.#subscriptionPath, message.ackId, 0);
+    return this.#core.setLease(this.#subscription, message.ackId, 0);
   }
 
   extendLease(message: QueueMessage, leaseMs: number): Promise<void> {
-    return this.#setDeadline(this.#subscriptionPath, message.ackId, toDeadlineSeconds(leaseMs));
+    return this.#core.setLease(this.#subscription, message.ackId, leaseMs);
   }
 
   async pullDeadLetters(max: number): Promise<QueueMessage[]> {
-    const received = await this.#pull(
-      this.#deadLetterSubscriptionPath,
+    const pulled = await this.#core.pull(
+      this.#deadLetterSubscription,
       max,
-      this.#deadLetterWaitMs,
       this.#deadLetterLeaseMs,
+      this.#deadLetterWaitMs,
     );
-    return received.map((message) => ({
-      ackId: message.ackId ?? '',
-      jobId: jobIdOf(message),
-      // The attempts the job subscription made, recorded by Pub/Sub when it forwarded.
-      deliveryAttempt:
-        Number(message.message?.attributes?.[deadLetterCountAttribute]) ||
-        Math.max(1, message.deliveryAttempt ?? 0),
-    }));
+    // The attempts the job subscription made, recorded by Pub/Sub when it forwarded.
+    return pulled.map((message) =>
+      jobMessage(
+        message,
+        Number(message.attributes[deadLetterCountAttribute]) || message.deliveryAttempt,
+      ),
+    );
   }
 
   ackDeadLetter(message: QueueMessage): Promise<void> {
-    return this.#acks.add(this.#deadLetterSubscriptionPath, message.ackId);
+    return this.#core.ack(this.#deadLetterSubscription, message.ackId);
   }
 
   /** Best effort: see PubSubJobQueueOptions.backlog. */
@@ -172,62 +138,11 @@ export class PubSubJobQueue implements JobQueue {
     return this.#backlog === undefined ? Number.NaN : this.#backlog();
   }
 
-  async close(): Promise<void> {
-    if (this.#closing.signal.aborted) {
-      return;
-    }
-    this.#closing.abort();
-    try {
-      await this.#topic.flush();
-    } finally {
-      await this.#subscriber.close();
-      await this.#pubsub.close();
-    }
-  }
-
-  /** Pulls and leases what came for leaseMs (the subscription default may differ). */
-  async #pull(
-    subscription: string,
-    max: number,
-    waitMs: number,
-    leaseMs: number,
-  ): Promise<ReceivedMessage[]> {
-    if (max <= 0 || this.#closing.signal.aborted) {
-      return [];
-    }
-    const received = await pullWithWait(
-      this.#subscriber as unknown as PullClient,
-      subscription,
-      max,
-      waitMs,
-      this.#closing.signal,
-    );
-    const ackIds = received.flatMap((message) => (message.ackId ? [message.ackId] : []));
-    if (ackIds.length > 0) {
-      await this.#subscriber.modifyAckDeadline({
-        subscription,
-        ackIds,
-        ackDeadlineSeconds: toDeadlineSeconds(leaseMs),
-      });
-    }
-    return received;
-  }
-
-  #setDeadline(subscription: string, ackId: string, seconds: number): Promise<void> {
-    return this.#deadlines.add(`${subscription}\n${seconds}`, ackId);
+  close(): Promise<void> {
+    return this.#core.close();
   }
 }
 
-function toDeadlineSeconds(leaseMs: number): number {
-  return Math.min(maxAckDeadlineSeconds, Math.max(0, Math.ceil(leaseMs / 1000)));
-}
-
-function jobIdOf(message: ReceivedMessage): string {
-  const data = message.message?.data;
-  if (data === null || data === undefined) {
-    return '';
-  }
-  return typeof data === 'string'
-    ? Buffer.from(data, 'base64').toString('utf8')
-    : Buffer.from(data).toString('utf8');
+function jobMessage(message: PulledId, deliveryAttempt: number): QueueMessage {
+  return { ackId: message.ackId, jobId: message.id, deliveryAttempt: Math.max(1, deliveryAttempt) };
 }

@@ -79,7 +79,8 @@ async function createTopicIfMissing(pubsub: PubSub, name: string) {
   return pubsub.topic(name);
 }
 
-async function ignoreExisting(creation: Promise<unknown>): Promise<void> {
+/** Awaits a create call; ALREADY_EXISTS (another process or run made it) is success. */
+export async function ignoreExisting(creation: Promise<unknown>): Promise<void> {
   try {
     await creation;
   } catch (error) {
