@@ -9,7 +9,7 @@ import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutd
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
-import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
+import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { buildApi } from './build-api.ts';
 
@@ -33,10 +33,7 @@ const api = buildApi({
   ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   // Strict unless the deployment allowlists hosts: no loopback default outside npm start.
   webhookGuard: {
-    policy: webhookAddressPolicy({
-      allowHosts: config.webhooks.allowHosts ?? [],
-      allowPrivate: config.webhooks.allowPrivate,
-    }),
+    policy: configuredWebhookPolicy(config.webhooks),
     resolve: systemResolver,
   },
 });

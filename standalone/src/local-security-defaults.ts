@@ -2,7 +2,7 @@ import type { WebhookUrlGuard } from '@warmgen/api/webhook-url-guard.ts';
 import { allInterfaces } from '@warmgen/shared/config/config-defaults.ts';
 import type { Config } from '@warmgen/shared/config/load-config.ts';
 import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
-import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
+import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { localWebhookSecret } from './local-webhook-secret.ts';
 
 /**
@@ -35,7 +35,6 @@ export function localSecurityDefaults(config: Config): {
       );
     }
   }
-  const allowHosts = config.webhooks.allowHosts ?? ['loopback'];
   if (config.webhooks.allowHosts === null) {
     notices.push(
       'WEBHOOKS MAY CALL LOOPBACK: npm start lets webhooks reach 127.0.0.0/8, ::1 and localhost for local receivers (WEBHOOK_ALLOW_HOSTS=none for the strict production policy)',
@@ -55,7 +54,7 @@ export function localSecurityDefaults(config: Config): {
   return {
     host,
     webhookGuard: {
-      policy: webhookAddressPolicy({ allowHosts, allowPrivate: config.webhooks.allowPrivate }),
+      policy: configuredWebhookPolicy(config.webhooks, ['loopback']),
       resolve: systemResolver,
     },
     webhookSecrets,

@@ -14,6 +14,7 @@ import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-confi
 import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
+import { runLoopConfigOf } from '@warmgen/worker/run-loop/run-loop-config-of.ts';
 import {
   type StartedDeliveryWorker,
   startDeliveryWorker,
@@ -93,14 +94,7 @@ worker = createWorker({
   logger: traced.logger,
   registry,
   workerId: newWorkerId(),
-  config: {
-    maxBatch: engine.maxBatchSize,
-    batchPolicy: config.batchPolicy,
-    batchWindowMs: config.batchWindowMs,
-    leaseMs: config.leaseSeconds * 1000,
-    maxAttempts: config.maxAttempts,
-    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
-  },
+  config: runLoopConfigOf(config, engine.maxBatchSize, 'standalone'),
 });
 worker.start();
 ready = true;

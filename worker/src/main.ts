@@ -9,11 +9,12 @@ import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import { cloudRunLogFields } from '@warmgen/shared/logging/cloud-run-log-fields.ts';
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
-import { webhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
+import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { traceJobLines } from './job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from './model-location/load-model-or-exit.ts';
 import { createWorker } from './run-loop/create-worker.ts';
+import { runLoopConfigOf } from './run-loop/run-loop-config-of.ts';
 import { startDeliveryWorker } from './webhooks/start-delivery-worker.ts';
 
 const config = loadConfigOrExit(process.env);
@@ -34,10 +35,7 @@ function startWebhooks() {
     backend,
     webhooks: config.webhooks,
     secrets: config.webhooks.secrets,
-    policy: webhookAddressPolicy({
-      allowHosts: config.webhooks.allowHosts ?? [],
-      allowPrivate: config.webhooks.allowPrivate,
-    }),
+    policy: configuredWebhookPolicy(config.webhooks),
     logger: log.child({ component: 'webhooks' }),
     registry,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
@@ -56,15 +54,7 @@ const worker = createWorker({
   logger: traced.logger,
   registry,
   workerId: newWorkerId(),
-  config: {
-    maxBatch: engine.maxBatchSize,
-    batchPolicy: config.batchPolicy,
-    batchWindowMs: config.batchWindowMs,
-    leaseMs: config.leaseSeconds * 1000,
-    maxAttempts: config.maxAttempts,
-    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
-    idleExitMs: config.workerMode === 'drain' ? config.drainIdleSeconds * 1000 : undefined,
-  },
+  config: runLoopConfigOf(config, engine.maxBatchSize, 'worker'),
 });
 
 // One shutdown, for the first reason: `worker.done` also resolves when a signal stopped

@@ -45,6 +45,22 @@ export const strictAddressPolicy: WebhookAddressPolicy = {
 };
 
 /**
+ * The policy a process was configured with (WEBHOOK_ALLOW_HOSTS, WEBHOOK_ALLOW_PRIVATE):
+ * the one builder every main uses. `whenUnset` stands in for WEBHOOK_ALLOW_HOSTS when it
+ * is not set: nothing for the API and worker mains (strict, as in production), loopback
+ * for `npm start` (a receiver on the developer's machine).
+ */
+export function configuredWebhookPolicy(
+  settings: { readonly allowHosts: readonly string[] | null; readonly allowPrivate: boolean },
+  whenUnset: readonly string[] = [],
+): WebhookAddressPolicy {
+  return webhookAddressPolicy({
+    allowHosts: settings.allowHosts ?? whenUnset,
+    allowPrivate: settings.allowPrivate,
+  });
+}
+
+/**
  * Builds the policy from configuration entries: host names, IP addresses, CIDR ranges or
  * `loopback`. Throws a RangeError naming a malformed entry.
  */
