@@ -42,6 +42,23 @@ resource "google_firestore_index" "jobs_by_batch_and_custom_id" {
   }
 }
 
+# A batch's results in input order (GET /v1/batches/{id}/results?order=input).
+resource "google_firestore_index" "jobs_by_batch_and_input_index" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.jobs_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "batchId"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "inputIndex"
+    order      = "ASCENDING"
+  }
+}
+
 # A batch's counts by status (GET /v1/batches/{id}).
 resource "google_firestore_index" "jobs_by_batch_and_status" {
   project     = var.project_id

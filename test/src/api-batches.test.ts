@@ -11,10 +11,10 @@ import {
 /** custom_ids in an order that is neither sorted nor reverse-sorted. */
 const shuffledIds = ['k', 'c', 'j', 'a', 'f', 'i', 'b', 'e', 'h', 'd'];
 
-async function results(api: RunningApi, batchId: string) {
+async function results(api: RunningApi, batchId: string, query = '') {
   const response = await rawRequest(api.baseUrl, {
     method: 'GET',
-    path: `/v1/batches/${batchId}/results`,
+    path: `/v1/batches/${batchId}/results${query}`,
   });
   assert.equal(response.status, 200, response.text);
   assert.match(String(response.headers['content-type']), /^application\/jsonl/);
@@ -96,6 +96,55 @@ describe('batches', () => {
       const done = await sendJson(api.baseUrl, 'GET', `/v1/batches/${created.json.id}`);
       assert.equal(done.json.status, 'completed');
       assert.equal(done.json.counts.succeeded, 9);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('?order=input streams results in submission order across pages, readable while the batch runs', async () => {
+    const api = await startApi({ tuning: { resultsPageSize: 3 } });
+    try {
+      const items = shuffledIds.map((id) => ({ custom_id: id, prompt: `prompt ${id}` }));
+      const created = await sendJson(api.baseUrl, 'POST', '/v1/batches', { items });
+      const jsonl = shuffledIds.map((id) => JSON.stringify({ custom_id: id, prompt: id }));
+      const uploaded = await rawRequest(api.baseUrl, {
+        method: 'POST',
+        path: '/v1/batches',
+        headers: { 'content-type': 'application/jsonl' },
+        body: `${jsonl.toReversed().join('\n')}\n`,
+      });
+      assert.equal(uploaded.status, 202, uploaded.text);
+      const [first] = await api.store.listBatchJobsInInputOrder(created.json.id, null, 1);
+      assert.equal(first?.customId, 'k');
+      await completeAsWorker(api.store, first?.id ?? '', 'done early');
+
+      const inOrder = await results(api, created.json.id, '?order=input');
+      assert.deepEqual(
+        inOrder.map((line) => line.custom_id),
+        shuffledIds,
+      );
+      assert.equal(inOrder[0].status, 'succeeded');
+      assert.equal(inOrder[0].result.text, 'done early');
+      assert.equal(inOrder[1].status, 'queued', 'the rest still queued: results while running');
+      const sorted = await results(api, created.json.id, '?order=custom_id');
+      assert.deepEqual(
+        sorted.map((line) => line.custom_id),
+        [...shuffledIds].sort(),
+      );
+      const lineOrder = await results(api, JSON.parse(uploaded.text).id, '?order=input');
+      assert.deepEqual(
+        lineOrder.map((line) => line.custom_id),
+        shuffledIds.toReversed(),
+        'a JSONL upload keeps its line order',
+      );
+
+      const bad = await sendJson(
+        api.baseUrl,
+        'GET',
+        `/v1/batches/${created.json.id}/results?order=random`,
+      );
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json.error.details[0].field, 'querystring/order');
     } finally {
       await api.close();
     }

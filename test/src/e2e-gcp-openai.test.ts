@@ -44,6 +44,7 @@ describe('openai SDK on the Google Cloud stack (API and worker apart)', () => {
     const done = await pollBatch(client, created.id);
     assert.equal(done.status, 'completed', JSON.stringify(done));
     assert.deepEqual(done.request_counts, { total: 40, completed: 40, failed: 0 });
+    assert.ok(done.usage && done.usage.output_tokens >= 40, 'usage summed on Firestore');
     assert.ok(done.output_file_id);
     const output = await downloadLines(client, done.output_file_id);
     assert.deepEqual(

@@ -68,6 +68,24 @@ describe('openai SDK batches on npm start', () => {
       const usage = body.usage;
       assert.ok(usage && usage.completion_tokens >= 1 && usage.completion_tokens <= 6);
     }
+    // The batch's usage is the sum of its lines'.
+    const sum = (pick: (u: OpenAI.CompletionUsage) => number) =>
+      output.reduce(
+        (total, line) => total + pick(line.response?.body.usage as OpenAI.CompletionUsage),
+        0,
+      );
+    assert.equal(
+      done.usage?.output_tokens,
+      sum((u) => u.completion_tokens),
+    );
+    assert.equal(
+      done.usage?.input_tokens,
+      sum((u) => u.prompt_tokens),
+    );
+    assert.equal(
+      done.usage?.total_tokens,
+      sum((u) => u.total_tokens),
+    );
     // Same seed through completions.create gives the same text as the batch line.
     const probe = await client.completions.create({
       model: 'gpt2',

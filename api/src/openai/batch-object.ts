@@ -66,5 +66,16 @@ export function toBatchObject(record: OpenAiBatchRecord, counts: StatusCounts, m
       failed: unsuccessful,
     },
     metadata: record.metadata,
+    // OpenAI's shape; summed over the succeeded lines once the batch finished.
+    usage:
+      record.usage === null
+        ? null
+        : {
+            input_tokens: record.usage.promptTokens,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: record.usage.completionTokens,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: record.usage.promptTokens + record.usage.completionTokens,
+          },
   };
 }

@@ -3,6 +3,24 @@ import type { OpenAiBatchRecord } from '@warmgen/shared/ports/openai-batch-store
 import type { OpenAiContext } from './openai-context.ts';
 import { storesOf } from './openai-stores.ts';
 
+/** One pass over a finished batch's jobs, a page at a time. */
+async function sumUsage(ctx: OpenAiContext, batchId: string) {
+  const usage = { promptTokens: 0, completionTokens: 0 };
+  let after: string | null = null;
+  for (;;) {
+    const page = await ctx.store.listBatchJobs(batchId, after, ctx.resultsPageSize);
+    for (const job of page) {
+      usage.promptTokens += job.result?.promptTokens ?? 0;
+      usage.completionTokens += job.result?.completionTokens ?? 0;
+    }
+    const last = page.at(-1);
+    if (page.length < ctx.resultsPageSize || last === undefined) {
+      return usage;
+    }
+    after = last.customId;
+  }
+}
+
 const noJobs: StatusCounts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
 
 /**
@@ -30,6 +48,11 @@ export async function refreshBatch(
   }
   if (open() === 0 && current.finishedAtMs === null) {
     current = (await batches.mark(record.id, 'finishedAtMs', nowMs)) ?? current;
+  }
+  if (open() === 0 && current.usage === null) {
+    const usage = await sumUsage(ctx, record.id);
+    await batches.setUsage(record.id, usage);
+    current = { ...current, usage };
   }
   return { record: current, counts };
 }

@@ -109,6 +109,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
         cancellingAtMs: null,
         expiredAtMs: null,
         finishedAtMs: null,
+        usage: null,
       };
       if (record.errors === null) {
         const batch: Batch = {
@@ -119,7 +120,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
           cancelRequested: false,
           owner,
         };
-        const jobs: NewJob[] = check.lines.map((line) => ({
+        const jobs: NewJob[] = check.lines.map((line, inputIndex) => ({
           id: ctx.newId('job'),
           prompt: line.prompt,
           params: line.params,
@@ -129,6 +130,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
           idempotencyKey: null,
           createdAtMs: nowMs,
           owner,
+          inputIndex,
         }));
         // The warmgen batch first: once its jobs are recorded they run whatever happens
         // next; a record written before them could show a batch with no jobs as finished.

@@ -23,6 +23,7 @@ import {
   BatchQuerySchema,
   createBatchBodySchema,
   defaultBatchWebhookEvents,
+  ResultsQuerySchema,
 } from '../schemas/batch-request.ts';
 import { batchWebhookEvents, IdParamsSchema } from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
@@ -103,7 +104,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       };
       const itemWebhook = itemWebhookOf(webhook);
       const traceId = traceIdOf(request.headers);
-      const jobs: NewJob[] = items.map((item) => ({
+      const jobs: NewJob[] = items.map((item, inputIndex) => ({
         id: ctx.newId('job'),
         prompt: item.prompt,
         params: resolveGenerationParams(item.params ?? {}),
@@ -114,6 +115,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         idempotencyKey: null,
         createdAtMs: nowMs,
         owner,
+        inputIndex,
         traceId,
       }));
 
@@ -160,11 +162,14 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     '/v1/batches/:id/results',
     {
       schema: {
-        summary: 'Stream a batch’s results as JSONL, one line per item, in custom_id order',
+        summary: 'Stream a batch’s results as JSONL, one line per item',
         operationId: 'getBatchResults',
-        description: 'Items not finished yet appear with their current status and null result.',
+        description:
+          'Readable while the batch runs: items not finished yet appear with their current status and null ' +
+          'result. In custom_id order, or with `?order=input` in the order the items were submitted.',
         tags,
         params: IdParamsSchema,
+        querystring: ResultsQuerySchema,
         response: {
           200: { content: { 'application/jsonl': { schema: BatchResultLineSchema } } },
           ...errorResponses,
@@ -173,7 +178,12 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     },
     async (request, reply) => {
       const batch = await getBatchOr404(request);
-      const stream = batchResultsStream(store, batch.id, ctx.resultsPageSize);
+      const stream = batchResultsStream(
+        store,
+        batch.id,
+        ctx.resultsPageSize,
+        request.query.order ?? 'custom_id',
+      );
       // The route schema has one line's shape (openapi-document.ts types the body as lines);
       // the type provider cannot know a stream carries many.
       return reply.type('application/jsonl; charset=utf-8').send(stream as never);

@@ -38,6 +38,19 @@ export function createBatchBodySchema(limits: ApiLimits) {
   );
 }
 
+/** GET /v1/batches/{id}/results: which order the lines come in. */
+export const ResultsQuerySchema = Type.Object(
+  {
+    order: Type.Optional(
+      Type.Union([Type.Literal('custom_id'), Type.Literal('input')], {
+        default: 'custom_id',
+        description: 'custom_id (sorted, the default) or input (as submitted).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** A JSONL upload has no envelope, so its webhook, if any, comes in the query string. */
 export const BatchQuerySchema = Type.Object(
   {

@@ -39,6 +39,15 @@ export const firestoreQueries: readonly FirestoreQuery[] = [
     ],
   },
   {
+    usedBy: 'FirestoreJobStore.listBatchJobsInInputOrder (results with ?order=input)',
+    file: jobStore,
+    collection: 'jobs',
+    clauses: [
+      { where: 'batchId', op: '==' },
+      { orderBy: 'inputIndex', direction: 'asc' },
+    ],
+  },
+  {
     usedBy: 'FirestoreJobStore.countBatchJobs (countByStatus adds the status filter)',
     file: jobStore,
     collection: 'jobs',

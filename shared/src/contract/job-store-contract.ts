@@ -45,6 +45,7 @@ export function describeJobStoreContract(
           idempotencyKey: 'key-round-trip',
           owner: 'key_0123456789abcdef',
           traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          inputIndex: null,
         });
         const [created] = await store().createJobs([input]);
         assert.deepEqual(created, {
@@ -241,7 +242,9 @@ export function describeJobStoreContract(
     describe('batches', () => {
       async function createBatch(customIds: string[]) {
         const batchId = newBatchId();
-        const jobs = customIds.map((customId) => newJobFixture({ batchId, customId }));
+        const jobs = customIds.map((customId, inputIndex) =>
+          newJobFixture({ batchId, customId, inputIndex }),
+        );
         await store().createBatch(batchFixture(batchId, jobs.length), jobs);
         return { batchId, jobs };
       }
@@ -280,6 +283,26 @@ export function describeJobStoreContract(
         );
         assert.deepEqual(await customIdsAfter('item-2', 5), []);
         assert.deepEqual(await store().listBatchJobs('batch_missing', null, 10), []);
+      });
+
+      it('lists a batch in input order, a page at a time, after the last inputIndex', async () => {
+        const submitted = ['m', 'c', 'x', 'a', 'q', 'b', 'z'];
+        const { batchId } = await createBatch(submitted);
+        await createBatch(['other']);
+        const seen: string[] = [];
+        let cursor: number | null = null;
+        for (let page = 0; page < 10; page += 1) {
+          const jobs = await store().listBatchJobsInInputOrder(batchId, cursor, 3);
+          if (jobs.length === 0) {
+            break;
+          }
+          seen.push(...jobs.map((job) => job.customId ?? ''));
+          cursor = jobs.at(-1)?.inputIndex ?? null;
+        }
+        assert.deepEqual(seen, submitted);
+        const stored = await store().listBatchJobsInInputOrder(batchId, null, 1);
+        assert.equal(stored[0]?.inputIndex, 0, 'the index is stored and read back');
+        assert.deepEqual(await store().listBatchJobsInInputOrder(batchId, 6, 5), []);
       });
 
       it('counts jobs by status, for the batch only', async () => {

@@ -52,6 +52,11 @@ export interface NewJob {
    * lines for it join that trace (shared/src/logging/cloud-trace.ts). null or absent: none.
    */
   traceId?: string | null;
+  /**
+   * A batch item's 0-based position in the input as submitted (array order, JSONL line
+   * order), for results in input order; null or absent for single jobs.
+   */
+  inputIndex?: number | null;
 }
 
 export interface Job extends NewJob {
@@ -87,6 +92,7 @@ export function queuedJob(job: NewJob): Job {
     ...job,
     owner: job.owner ?? null,
     traceId: job.traceId ?? null,
+    inputIndex: job.inputIndex ?? null,
     status: 'queued',
     attempts: 0,
     leaseOwner: null,

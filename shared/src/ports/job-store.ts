@@ -45,6 +45,16 @@ export interface JobStore {
 
   /** Jobs of a batch ordered by customId, a page at a time (cursor = last customId). */
   listBatchJobs(batchId: string, afterCustomId: string | null, limit: number): Promise<Job[]>;
+  /**
+   * Jobs of a batch in the order they were submitted (NewJob.inputIndex), a page at a time
+   * (cursor = last inputIndex). Jobs without an inputIndex (batches stored before it
+   * existed) are not listed here.
+   */
+  listBatchJobsInInputOrder(
+    batchId: string,
+    afterInputIndex: number | null,
+    limit: number,
+  ): Promise<Job[]>;
   countBatchJobs(batchId: string): Promise<StatusCounts>;
   /** Cancels every job of the batch as requestCancel would. Returns how many changed. */
   cancelBatch(batchId: string, nowMs: number): Promise<number>;

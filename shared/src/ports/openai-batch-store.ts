@@ -33,6 +33,11 @@ export interface OpenAiBatchRecord {
   cancellingAtMs: number | null;
   expiredAtMs: number | null;
   finishedAtMs: number | null;
+  /**
+   * Tokens of the batch's succeeded lines, summed once when it finished (reading every
+   * job then, not on every poll); null before.
+   */
+  usage: { promptTokens: number; completionTokens: number } | null;
 }
 
 /** Which moment a mark records (each is written at most once). */
@@ -49,6 +54,8 @@ export interface OpenAiBatchStore {
   }): Promise<OpenAiBatchRecord[]>;
   /** Sets the moment if it is still null; returns the record after the call. */
   mark(id: string, moment: BatchMoment, atMs: number): Promise<OpenAiBatchRecord | null>;
+  /** Records the summed usage of a finished batch (the last writer's sum is the same). */
+  setUsage(id: string, usage: NonNullable<OpenAiBatchRecord['usage']>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -175,6 +175,17 @@ export class FirestoreJobStore implements JobStore {
     return snapshot.docs.map((document) => documentToJob(document.data()));
   }
 
+  async listBatchJobsInInputOrder(
+    batchId: string,
+    afterInputIndex: number | null,
+    limit: number,
+  ): Promise<Job[]> {
+    const query = this.#jobs.where('batchId', '==', batchId).orderBy('inputIndex').limit(limit);
+    const page = afterInputIndex === null ? query : query.startAfter(afterInputIndex);
+    const snapshot = await page.get();
+    return snapshot.docs.map((document) => documentToJob(document.data()));
+  }
+
   countBatchJobs(batchId: string): Promise<StatusCounts> {
     return countByStatus(this.#db, this.#jobs.where('batchId', '==', batchId));
   }

@@ -64,6 +64,10 @@ export class FirestoreOpenAiBatchStore implements OpenAiBatchStore {
     });
   }
 
+  async setUsage(id: string, usage: NonNullable<OpenAiBatchRecord['usage']>): Promise<void> {
+    await this.#records.doc(id).update({ usage });
+  }
+
   async close(): Promise<void> {
     await this.#db.terminate();
   }

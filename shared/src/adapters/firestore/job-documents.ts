@@ -59,6 +59,7 @@ export function documentToJob(data: DocumentData): Job {
     error: data.error ?? null,
     owner: data.owner ?? null,
     traceId: data.traceId ?? null,
+    inputIndex: data.inputIndex ?? null,
   };
 }
 

@@ -13,7 +13,7 @@ type OutputRow = Record<string, SQLOutputValue>;
 export const jobColumns =
   'id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, status, ' +
   'attempts, lease_owner, lease_expires_at_ms, cancel_requested, started_at_ms, finished_at_ms, ' +
-  'result, error, owner, trace_id';
+  'result, error, owner, trace_id, input_index';
 
 /** Named parameters for inserting a new job (status queued, no attempts). */
 export function newJobParams(job: NewJob): InputRow {
@@ -28,6 +28,7 @@ export function newJobParams(job: NewJob): InputRow {
     created_at_ms: job.createdAtMs,
     owner: job.owner ?? null,
     trace_id: job.traceId ?? null,
+    input_index: job.inputIndex ?? null,
   };
 }
 
@@ -52,6 +53,7 @@ export function rowToJob(row: OutputRow): Job {
     error: fromJson(row.error),
     owner: nullableString(row.owner),
     traceId: nullableString(row.trace_id),
+    inputIndex: nullableNumber(row.input_index),
   };
 }
 

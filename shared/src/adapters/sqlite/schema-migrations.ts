@@ -23,6 +23,9 @@
  *   about 1 MiB so neither an upload nor a download holds a file in memory; a file row
  *   with complete = 0 is an upload in progress, invisible to reads. openai_batches: what
  *   an OpenAI batch adds to the warmgen batch of the same id (ports/openai-batch-store.ts).
+ * - (6) jobs.input_index: a batch item's position in its input, for results in input
+ *   order; NULL for single jobs and for batch jobs stored before it existed.
+ *   openai_batches.usage: the summed tokens of a finished batch, JSON.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -181,5 +184,10 @@ export const schemaMigrations: readonly string[] = [
     finished_at_ms INTEGER
   );
   CREATE INDEX openai_batches_by_created ON openai_batches (created_at_ms, id);
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN input_index INTEGER;
+  CREATE INDEX jobs_by_batch_input ON jobs (batch_id, input_index) WHERE batch_id IS NOT NULL;
+  ALTER TABLE openai_batches ADD COLUMN usage TEXT;
   `,
 ];

@@ -137,6 +137,19 @@ export class SqliteJobStore implements JobStore {
     return rows.map(rowToJob);
   }
 
+  async listBatchJobsInInputOrder(
+    batchId: string,
+    afterInputIndex: number | null,
+    limit: number,
+  ): Promise<Job[]> {
+    const rows = this.#sql.listBatchInInputOrder.all({
+      batch: batchId,
+      after: afterInputIndex ?? -1,
+      limit,
+    });
+    return rows.map(rowToJob);
+  }
+
   async countBatchJobs(batchId: string): Promise<StatusCounts> {
     return toCounts(this.#sql.countBatch.all({ batch: batchId }));
   }
@@ -192,8 +205,8 @@ const held = "status = 'running' AND lease_owner = $worker";
 function prepareStatements(db: DatabaseSync) {
   const prepare = (sql: string): StatementSync => db.prepare(sql);
   const insertValues =
-    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, owner, trace_id, status) ' +
-    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, $owner, $trace_id, 'queued')";
+    '(id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, owner, trace_id, input_index, status) ' +
+    "VALUES ($id, $prompt, $params, $batch_id, $custom_id, $webhook, $idempotency_key, $created_at_ms, $owner, $trace_id, $input_index, 'queued')";
   return {
     insertJob: prepare(`INSERT INTO jobs ${insertValues}`),
     insertJobUnlessKeyExists: prepare(
@@ -249,6 +262,10 @@ function prepareStatements(db: DatabaseSync) {
     listBatchPageAfter: prepare(
       `SELECT ${jobColumns} FROM jobs WHERE batch_id = $batch AND custom_id > $after
        ORDER BY custom_id LIMIT $limit`,
+    ),
+    listBatchInInputOrder: prepare(
+      `SELECT ${jobColumns} FROM jobs WHERE batch_id = $batch AND input_index > $after
+       ORDER BY input_index LIMIT $limit`,
     ),
     countBatch: prepare(
       'SELECT status, count(*) AS n FROM jobs WHERE batch_id = $batch GROUP BY status',

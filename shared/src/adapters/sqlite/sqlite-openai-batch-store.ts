@@ -20,6 +20,7 @@ interface RecordRow {
   cancelling_at_ms: number | null;
   expired_at_ms: number | null;
   finished_at_ms: number | null;
+  usage: string | null;
 }
 
 const momentColumns: Record<BatchMoment, string> = {
@@ -103,6 +104,12 @@ export class SqliteOpenAiBatchStore implements OpenAiBatchStore {
     return this.get(id);
   }
 
+  async setUsage(id: string, usage: NonNullable<OpenAiBatchRecord['usage']>): Promise<void> {
+    this.#db
+      .prepare('UPDATE openai_batches SET usage = ? WHERE id = ?')
+      .run(JSON.stringify(usage), id);
+  }
+
   async close(): Promise<void> {
     if (this.#db.isOpen) {
       this.#db.close();
@@ -127,5 +134,6 @@ function rowToRecord(row: RecordRow): OpenAiBatchRecord {
     cancellingAtMs: orNull(row.cancelling_at_ms),
     expiredAtMs: orNull(row.expired_at_ms),
     finishedAtMs: orNull(row.finished_at_ms),
+    usage: row.usage === null ? null : JSON.parse(row.usage),
   };
 }
