@@ -15,6 +15,9 @@ const sdkHomes = [
   ['@google-cloud/firestore', '^shared/src/adapters/firestore/'],
   ['@google-cloud/pubsub', '^shared/src/adapters/pubsub/'],
   ['@google-cloud/storage', '^shared/src/adapters/gcs/'],
+  // The launcher is the API's alone (it starts workers); the worker never scales itself.
+  ['@google-cloud/run', '^api/src/launcher/cloud-run/'],
+  ['google-auth-library', '^api/src/launcher/cloud-run/'],
   ['^(node:)?sqlite$', '^shared/src/adapters/sqlite/'],
   // The engine runs the model; reference/ is the plain ONNX runner its parity tests use.
   ['^onnxruntime-(node|common|web)', '^worker/src/(engine|reference)/'],

@@ -12,13 +12,18 @@ import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
 import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { buildApi } from './build-api.ts';
+import type { Launcher } from './launcher/launcher.ts';
+import { nudgingQueue } from './launcher/nudging-queue.ts';
+import { startConfiguredLauncher } from './launcher/start-configured-launcher.ts';
 
 const config = loadConfigOrExit(process.env);
 const backend = await openBackend(config);
 let ready = true;
+// Accepted work nudges the launcher (SCALE_MODE=job|pool); set once the API's logger exists.
+let launcher: Launcher | null = null;
 const api = buildApi({
   store: backend.store,
-  queue: backend.queue,
+  queue: nudgingQueue(backend.queue, () => launcher?.nudge()),
   limits: config,
   isReady: () => ready,
   registry: new Registry(),
@@ -43,12 +48,19 @@ if (config.auth.mode === 'open') {
 
 // Jobs recorded but never queued (a publish that failed) are queued by this sweeper.
 const sweeper = startConfiguredOrphanSweeper(backend, config, api.log);
+const scaling = await startConfiguredLauncher(
+  config,
+  backend.store,
+  api.log.child({ component: 'launcher' }),
+);
+launcher = scaling?.launcher ?? null;
 
 installShutdownHandlers({
   logger: api.log,
   onShutdown: async () => {
     ready = false;
     await sweeper.stop();
+    await scaling?.close();
     await api.close();
     await backend.close();
     process.exit(0);
@@ -56,4 +68,7 @@ installShutdownHandlers({
 });
 
 await api.listen({ port: config.port, host: config.host ?? allInterfaces });
-api.log.info({ backend: backend.description, port: config.port }, 'warmgen API ready');
+api.log.info(
+  { backend: backend.description, port: config.port, scale: config.scale.mode },
+  'warmgen API ready',
+);

@@ -4,6 +4,7 @@ import { sha256Hex } from './auth-config.ts';
 import { configDefaults } from './config-defaults.ts';
 import { ConfigError } from './config-error.ts';
 import { loadConfig } from './load-config.ts';
+import { readScaleConfig } from './scale-config.ts';
 import { readWebhookConfig } from './webhook-config.ts';
 
 const webhookSecret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
       },
       auth: { mode: 'open', keyHashes: [], rateLimitPerMinute: 600 },
       cloudRun: null,
+      scale: readScaleConfig({}, 'embedded'),
     });
   });
 
@@ -99,6 +101,12 @@ describe('loadConfig', () => {
       OPENAI_MAX_FILE_BYTES: '1048576',
       OPENAI_MAX_FILE_LINES: '1000',
       OPENAI_FILES_URI: 'gs://my-files/openai/',
+      SCALE_MODE: 'job',
+      SCALE_JOB: 'projects/my-project-123/locations/europe-west4/jobs/warmgen-worker',
+      SCALE_MAX_WORKERS: '8',
+      SCALE_JOBS_PER_WORKER: '40',
+      SCALE_IDLE_SECONDS: '60',
+      SCALE_INTERVAL_SECONDS: '5',
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -153,7 +161,19 @@ describe('loadConfig', () => {
         taskCount: 4,
         taskAttempt: 1,
       },
+      scale: {
+        mode: 'job',
+        job: 'projects/my-project-123/locations/europe-west4/jobs/warmgen-worker',
+        workerPool: null,
+        minWorkers: 0,
+        maxWorkers: 8,
+        jobsPerWorker: 40,
+        idleSeconds: 60,
+        intervalSeconds: 5,
+        apiEndpoint: null,
+      },
     });
+    assert.ok(Object.isFrozen(config.scale));
     assert.ok(Object.isFrozen(config.gcp));
     assert.ok(Object.isFrozen(config.cloudRun));
     assert.ok(Object.isFrozen(config.webhooks));

@@ -12,6 +12,7 @@ import {
   readRaw,
   readString,
 } from './parse-env.ts';
+import { readScaleConfig, type ScaleConfig } from './scale-config.ts';
 import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
@@ -88,6 +89,8 @@ export interface Config {
   readonly auth: AuthConfig;
   /** The Cloud Run Job task this process runs as (CLOUD_RUN_*, set by Cloud Run); else null. */
   readonly cloudRun: CloudRunTask | null;
+  /** The launcher: workers started or sized from the backlog (SCALE_*); mode off by default. */
+  readonly scale: ScaleConfig;
 }
 
 /**
@@ -189,6 +192,7 @@ export function loadConfig(env: Env): Config {
     openai: Object.freeze(readOpenAiConfig(env)),
     auth: Object.freeze(readAuthConfig(env, backend)),
     cloudRun: readCloudRunTask(env),
+    scale: Object.freeze(readScaleConfig(env, backend)),
   };
   return Object.freeze(config);
 }

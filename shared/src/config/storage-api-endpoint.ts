@@ -1,60 +1,11 @@
-import { isIP } from 'node:net';
-import { ConfigError } from './config-error.ts';
-import { type Env, readRaw } from './parse-env.ts';
-
-const name = 'STORAGE_API_ENDPOINT';
+import { readApiOrigin } from './api-origin.ts';
+import type { Env } from './parse-env.ts';
 
 /**
  * STORAGE_API_ENDPOINT: where the Cloud Storage JSON API is, for MODEL_URI=gs://…; unset
- * means the real service. Set it to a private endpoint, or to a local test server
- * (`npm run dev:gcp`, the end-to-end tests). Plain http is accepted only on loopback, so
- * model bytes never cross a network unencrypted; https may name any host. Returns the
- * URL's origin (no path, query or credentials: the client appends /storage/v1/...).
+ * means the real service (the rules: api-origin.ts). Returns the URL's origin (no path,
+ * query or credentials: the client appends /storage/v1/...).
  */
 export function readStorageApiEndpoint(env: Env): string | null {
-  const raw = readRaw(env, name);
-  if (raw === undefined) {
-    return null;
-  }
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (error) {
-    throw new ConfigError(
-      name,
-      `${name} must be a URL such as https://storage.example.com, got "${raw}"`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const form = 'an https:// URL, or http:// on a loopback address (127.0.0.1, [::1], localhost)';
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new ConfigError(
-      name,
-      `${name} must be a bare origin without credentials, query or fragment, got "${raw}"`,
-    );
-  }
-  if (url.pathname !== '/') {
-    throw new ConfigError(
-      name,
-      `${name} must have no path (the client adds /storage/v1), got "${raw}"`,
-    );
-  }
-  const secure = url.protocol === 'https:';
-  if (!secure && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new ConfigError(name, `${name} must be ${form}, got "${raw}"`);
-  }
-  return url.origin;
-}
-
-function isLoopback(hostname: string): boolean {
-  if (hostname === 'localhost') {
-    return true;
-  }
-  const bare = hostname.replace(/^\[|\]$/g, '');
-  if (isIP(bare) === 4) {
-    return bare.startsWith('127.');
-  }
-  return isIP(bare) === 6 && bare === '::1';
+  return readApiOrigin(env, 'STORAGE_API_ENDPOINT', '/storage/v1')?.origin ?? null;
 }
