@@ -207,6 +207,9 @@ export async function startCloudRunTestServer(options: {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => failure(res, 500, 'INTERNAL', String(error)));
   });
+  // Node closes idle keep-alive sockets after 5 s, racing the client's reuse of them
+  // (ECONNRESET); Google's front ends keep them far longer.
+  server.keepAliveTimeout = 620_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,7 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
+import {
+  type CloudRunTestServer,
+  startCloudRunTestServer,
+} from '../cloud-run-test-server/cloud-run-test-server.ts';
 import { freePort } from '../emulators/free-port.ts';
+import { drainTaskRunner } from '../gcp-stack/drain-task-runner.ts';
 import {
   type LocalService,
   startFirestoreEmulator,
@@ -60,12 +65,19 @@ if (args === 'help') {
 const services: SupervisedProcess[] = [];
 const apps: SupervisedProcess[] = [];
 const workers: KeptProcess[] = [];
+// Job tasks started by the Cloud Run test server (--scale job); they exit by themselves.
+const tasks = new Set<SupervisedProcess>();
+let cloudRun: CloudRunTestServer | null = null;
 let stopping = false;
 
 async function shutdown(code: number, why: string): Promise<never> {
   stopping = true;
   say(`dev:gcp: stopping (${why})`);
-  await Promise.all(workers.map((worker) => worker.stop()));
+  await Promise.all([
+    ...workers.map((worker) => worker.stop()),
+    ...[...tasks].map((task) => task.stop()),
+  ]);
+  await cloudRun?.close();
   for (const group of [apps, services]) {
     await Promise.all(group.map((member) => member.stop()));
   }
@@ -77,7 +89,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) {
       // A second Ctrl-C: no more waiting.
-      for (const member of [...workers.map((w) => w.current()), ...apps, ...services]) {
+      for (const member of [...workers.map((w) => w.current()), ...tasks, ...apps, ...services]) {
         void member.kill();
       }
       return;
@@ -169,8 +181,31 @@ async function start(options: DevGcpArgs): Promise<void> {
     say(`dev:gcp: ${name} started (pid ${started.pid})`);
     return started;
   };
-  const api = watch(node('api', apiMain, { PORT: String(port) }), apps);
   const workerEnv = passThrough(['LEASE_SECONDS']);
+  const scaleEnv: Record<string, string> = {};
+  if (options.scale === 'job') {
+    cloudRun = await startCloudRunTestServer({
+      runTask: drainTaskRunner({
+        spawn: (name, taskEnv) => {
+          const task = node(name, workerMain, { ...workerEnv, ...taskEnv });
+          tasks.add(task);
+          void task.exited.then(() => tasks.delete(task));
+          return task;
+        },
+        idleExitSeconds: Number(process.env.IDLE_EXIT_SECONDS ?? 10),
+      }),
+    });
+    Object.assign(scaleEnv, {
+      SCALE_MODE: 'job',
+      SCALE_JOB: `projects/${projectId}/locations/local/jobs/warmgen-worker`,
+      CLOUD_RUN_API_ENDPOINT: cloudRun.url,
+      ...passThrough(['SCALE_MAX_WORKERS', 'SCALE_JOBS_PER_WORKER', 'SCALE_INTERVAL_SECONDS']),
+    });
+    say(
+      `dev:gcp: Cloud Run Admin API test server on ${cloudRun.url} (job tasks: drain-mode workers)`,
+    );
+  }
+  const api = watch(node('api', apiMain, { PORT: String(port), ...scaleEnv }), apps);
   for (let index = 1; index <= options.workers; index++) {
     const name = `worker-${index}`;
     workers.push(keepRestarting({ name, start: () => node(name, workerMain, workerEnv), say }));
@@ -190,6 +225,7 @@ async function start(options: DevGcpArgs): Promise<void> {
 warmgen is running on its Google Cloud adapters (BACKEND=gcp), locally:
   API          ${url}   (API key: ${secrets.apiKey})
   workers      ${options.workers}, hydrated from ${modelUri} on the GCS test server ${gcs.address}
+  scaling      ${options.scale === 'job' ? `SCALE_MODE=job: executions of ${scaleEnv.SCALE_JOB} start from the backlog (Cloud Run test server ${cloudRun?.url})` : 'off'}
   Pub/Sub      emulator on ${pubsub.address}    Firestore  emulator on ${firestore.address}
   project      ${projectId}
   webhooks     signed with ${secrets.webhookSecret} (loopback receivers allowed)
