@@ -30,8 +30,9 @@ resource "google_cloud_run_v2_service" "api" {
           cpu    = var.api_cpu
           memory = var.api_memory
         }
-        # CPU only while a request is being handled: the API has no background work.
-        cpu_idle          = true
+        # CPU only while a request is being handled, unless the launcher runs (scale_mode):
+        # its debounce and timer work between requests.
+        cpu_idle          = var.scale_mode == "off"
         startup_cpu_boost = true
       }
 

@@ -45,6 +45,14 @@ locals {
   api_env = {
     # Files and Batches of /openai/v1 keep uploads here (batch records go to Firestore).
     OPENAI_FILES_URI = "gs://${google_storage_bucket.files.name}/openai"
+    # The launcher (scaling.tf): off unless scale_mode says job or pool. Both names are
+    # always set; the mode picks the one it scales.
+    SCALE_MODE            = var.scale_mode
+    SCALE_JOB             = "projects/${var.project_id}/locations/${var.region}/jobs/${google_cloud_run_v2_job.worker.name}"
+    SCALE_WORKER_POOL     = "projects/${var.project_id}/locations/${var.region}/workerPools/${google_cloud_run_v2_worker_pool.worker.name}"
+    SCALE_MAX_WORKERS     = tostring(var.scale_max_workers)
+    SCALE_MIN_WORKERS     = tostring(var.scale_min_workers)
+    SCALE_JOBS_PER_WORKER = tostring(var.scale_jobs_per_worker)
   }
 
   worker_env = {

@@ -273,3 +273,31 @@ variable "worker_job_schedule_time_zone" {
   type        = string
   default     = "Etc/UTC"
 }
+
+variable "scale_mode" {
+  description = "The API's launcher (SCALE_MODE): \"off\" (the cron and worker_pool_instances only), \"job\" (start worker-job executions sized from the backlog; scale to zero), or \"pool\" (set the worker pool's instance count from the backlog)."
+  type        = string
+  default     = "off"
+  validation {
+    condition     = contains(["off", "job", "pool"], var.scale_mode)
+    error_message = "scale_mode must be off, job or pool."
+  }
+}
+
+variable "scale_max_workers" {
+  description = "Most worker-job tasks running at once (job) or pool instances (pool) the launcher starts (SCALE_MAX_WORKERS): the cap on spend."
+  type        = number
+  default     = 10
+}
+
+variable "scale_min_workers" {
+  description = "Instances the launcher keeps in the pool (SCALE_MIN_WORKERS, pool mode only; 0 allowed)."
+  type        = number
+  default     = 0
+}
+
+variable "scale_jobs_per_worker" {
+  description = "Backlog per task or instance (SCALE_JOBS_PER_WORKER): an execution gets ceil(backlog / this) tasks."
+  type        = number
+  default     = 100
+}
