@@ -3,8 +3,10 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import type { ApiLimits } from '@warmgen/api/api-limits.ts';
 import { type ApiDeps, type ApiServer, buildApi } from '@warmgen/api/build-api.ts';
+import { openDatabase } from '@warmgen/shared/adapters/sqlite/open-database.ts';
 import { SqliteFileStore } from '@warmgen/shared/adapters/sqlite/sqlite-file-store.ts';
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
@@ -58,18 +60,21 @@ export async function startApi(
     openai?: ApiDeps['openai'];
     /** The API's clock (default Date.now). */
     now?: () => number;
+    /** Opens each connection to the database (default: openDatabase on its path). */
+    openConnection?: () => DatabaseSync;
   } = {},
 ): Promise<RunningApi> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'warmgen-api-')));
   const path = join(dir, 'warmgen.sqlite');
-  const store = SqliteJobStore.open(path);
-  const queue = SqliteJobQueue.open(path, { maxAttempts: 3 });
-  const events = SqliteWebhookEventStore.open(path);
+  const connect = options.openConnection ?? (() => openDatabase(path));
+  const store = new SqliteJobStore(connect());
+  const queue = new SqliteJobQueue(connect(), { maxAttempts: 3 });
+  const events = new SqliteWebhookEventStore(connect());
   const openaiStores = {
-    files: SqliteFileStore.open(path),
-    batches: SqliteOpenAiBatchStore.open(path),
+    files: new SqliteFileStore(connect()),
+    batches: new SqliteOpenAiBatchStore(connect()),
   };
-  const probe = options.storageProbe === true ? SqliteWriteProbe.open(path) : null;
+  const probe = options.storageProbe === true ? new SqliteWriteProbe(connect()) : null;
   const storageProbe =
     probe !== null
       ? () => probe.probe()

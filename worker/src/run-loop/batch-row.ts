@@ -24,16 +24,40 @@ export interface BatchRow {
   abortReason: AbortReason | null;
   /** Resolves when the row is aborted (abortRow). Never rejects. */
   readonly aborted: Promise<void>;
-  /** Set when run-row.ts's settle() has written the job's fate: watchers leave it alone. */
+  /** Set when run-row.ts's settle() has decided the job's fate: watchers leave it alone. */
   settled: boolean;
+  /**
+   * Until when (epoch ms) this worker holds the job's store lease, as far as it knows: the
+   * claim's lease, moved on by each renewal the store accepts, 0 once the store refused one
+   * (someone else holds the job). While settle() retries a failed write, the lease keeper
+   * still renews it, and the retries stop when it runs out.
+   */
+  leaseHeldUntilMs: number;
+  /** Set once the fate is written (or given up on): nothing is left to renew. */
+  written: boolean;
 }
 
-export function createBatchRow(job: Job, message: QueueMessage, claimedAtMs: number): BatchRow {
+export function createBatchRow(
+  job: Job,
+  message: QueueMessage,
+  claimedAtMs: number,
+  leaseMs: number,
+): BatchRow {
   const controller = new AbortController();
   const aborted = new Promise<void>((resolve) => {
     controller.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  return { job, message, claimedAtMs, controller, abortReason: null, aborted, settled: false };
+  return {
+    job,
+    message,
+    claimedAtMs,
+    controller,
+    abortReason: null,
+    aborted,
+    settled: false,
+    leaseHeldUntilMs: claimedAtMs + leaseMs,
+    written: false,
+  };
 }
 
 /**

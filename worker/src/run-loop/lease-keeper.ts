@@ -6,10 +6,12 @@ import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 
 /**
- * Keeps the leases of running rows alive: every leaseRenewMs, the store lease
- * (renewLease) and the queue lease (extendLease) of each unsettled row. A renewal the store
- * refuses means another worker claimed the job after our lease expired: that row is aborted
- * as lease_lost (its result could no longer be recorded; run-row.ts leaves the job alone).
+ * Keeps the leases of claimed rows alive: every leaseRenewMs, the store lease
+ * (renewLease) and the queue lease (extendLease) of each row whose fate is not written yet
+ * (running, or settling while settle() retries a failed write). A renewal the store
+ * refuses means another worker claimed the job after our lease expired: a running row is
+ * aborted as lease_lost (its result could no longer be recorded; run-row.ts leaves the job
+ * alone), and a settling row's retries stop.
  * Errors are logged, never thrown; one failed renewal is survivable: renewals come three
  * per lease.
  */
@@ -20,15 +22,21 @@ export function startLeaseKeeper(
   const { leaseMs, leaseRenewMs } = ctx.config;
   const renewRow = async (row: BatchRow): Promise<void> => {
     const jobId = row.job.id;
+    const renewedAtMs = ctx.now();
     const [stored, queued] = await Promise.allSettled([
-      ctx.store.renewLease(jobId, ctx.workerId, leaseMs, ctx.now()),
+      ctx.store.renewLease(jobId, ctx.workerId, leaseMs, renewedAtMs),
       ctx.queue.extendLease(row.message, leaseMs),
     ]);
     if (stored.status === 'rejected') {
       ctx.logger.warn({ jobId, err: stored.reason }, 'store lease renewal failed');
-    } else if (!stored.value && !row.settled) {
-      ctx.logger.warn({ jobId }, 'store lease lost to another worker; row aborted');
-      abortRow(row, AbortReason.leaseLost);
+    } else if (stored.value) {
+      row.leaseHeldUntilMs = renewedAtMs + leaseMs;
+    } else {
+      row.leaseHeldUntilMs = 0;
+      if (!row.settled) {
+        ctx.logger.warn({ jobId }, 'store lease lost to another worker; row aborted');
+        abortRow(row, AbortReason.leaseLost);
+      }
     }
     if (queued.status === 'rejected') {
       ctx.logger.warn({ jobId, err: queued.reason }, 'queue lease extension failed');
@@ -38,7 +46,8 @@ export function startLeaseKeeper(
     leaseRenewMs,
     async () => {
       const live = [...rows()].filter(
-        (row) => !row.settled && row.abortReason !== AbortReason.leaseLost,
+        (row) =>
+          !row.written && row.leaseHeldUntilMs > 0 && row.abortReason !== AbortReason.leaseLost,
       );
       await Promise.all(live.map(renewRow));
       if (live.length > 0) {

@@ -41,6 +41,10 @@ export interface RunLoopConfig {
   errorBackoffMs?: number | undefined;
   /** After aborting rows at the end of the grace period, how long to wait for them to stop. */
   abortSettleMs?: number | undefined;
+  /** A failed final write is retried after this, then after twice as long, and so on... */
+  settleRetryFirstMs?: number | undefined;
+  /** ...up to this between tries, while the lease is held. */
+  settleRetryMaxMs?: number | undefined;
 }
 
 /** Every tunable set; idleExitMs null when the loop runs until stopped. */
@@ -66,6 +70,13 @@ export const runLoopDefaults = {
   errorBackoffMs: 1_000,
   /** Rows notice an abort at their next decode step, which takes milliseconds. */
   abortSettleMs: 2_000,
+  /**
+   * A store that failed a write (a full disk, a service hiccup) is often back within a
+   * second; after that, a try every 2 s finishes the job within 2 s of the store's return
+   * (the issue's target is 10 s) for one small write per settling row.
+   */
+  settleRetryFirstMs: 250,
+  settleRetryMaxMs: 2_000,
 } as const;
 
 export function resolveRunLoopConfig(config: RunLoopConfig): ResolvedRunLoopConfig {
@@ -101,5 +112,7 @@ export function resolveRunLoopConfig(config: RunLoopConfig): ResolvedRunLoopConf
     deadLetterIntervalMs: config.deadLetterIntervalMs ?? runLoopDefaults.deadLetterIntervalMs,
     errorBackoffMs: config.errorBackoffMs ?? runLoopDefaults.errorBackoffMs,
     abortSettleMs: config.abortSettleMs ?? runLoopDefaults.abortSettleMs,
+    settleRetryFirstMs: config.settleRetryFirstMs ?? runLoopDefaults.settleRetryFirstMs,
+    settleRetryMaxMs: config.settleRetryMaxMs ?? runLoopDefaults.settleRetryMaxMs,
   };
 }

@@ -16,7 +16,8 @@ import { cancelRow, completeRow, failRow, leaveRow, releaseRow } from './settle-
  *                  a request the engine refuses
  *   3. generateRow the row joins the engine's running batch; the watchers (cancel, lease,
  *                  shutdown) may only ask it to stop, through abortRow(row, reason)
- *   4. settle      the ONE place a row's fate is decided and written, once
+ *   4. settle      the ONE place a row's fate is decided and written, once; a write that
+ *                  throws is retried while the lease is held (write-while-leased.ts)
  *
  * What settle() decides, from the row's outcome and why it was aborted (if it was):
  *
@@ -62,7 +63,7 @@ export async function claimRow(
     { jobId, attempts: job.attempts, deliveryAttempt: message.deliveryAttempt },
     'job claimed',
   );
-  return createBatchRow(job, message, claimedAtMs);
+  return createBatchRow(job, message, claimedAtMs, ctx.config.leaseMs);
 }
 
 /** The reason a claimed row must not generate, or null when it may. */
@@ -118,6 +119,8 @@ export async function runRow(
     await settle(ctx, row, outcome);
   } catch (error) {
     ctx.logger.error({ jobId: row.job.id, err: error }, 'settling a row failed; left to its lease');
+  } finally {
+    row.written = true;
   }
 }
 

@@ -4,13 +4,15 @@ import type { BatchRow } from './batch-row.ts';
 import { dropOrLeaveMessage } from './drop-or-leave-message.ts';
 import { ackMessage, nackMessage } from './message-acks.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
+import { writeWhileLeased } from './write-while-leased.ts';
 
 /**
  * Writing a row's fate, for run-row.ts's settle() (which decides it): first the store (a conditional write, the source of truth), then
  * the queue. The invariant: a message is acked only after its job's terminal state is
  * written, and every claimed row is settled exactly once (success, failure, cancel or
- * release). When a store write throws, the message is left alone: our store lease and
- * queue lease then expire and the job runs again elsewhere.
+ * release). A store write that throws is retried while the lease is held
+ * (write-while-leased.ts); once the lease is gone the message is left alone: our store
+ * lease and queue lease then expire and the job runs again elsewhere.
  */
 
 /** Marks the row settled; false when something settled it already. */
@@ -20,13 +22,6 @@ function takeRow(row: BatchRow): boolean {
   }
   row.settled = true;
   return true;
-}
-
-function storeWriteFailed(ctx: RunLoopContext, row: BatchRow, write: string, error: unknown): void {
-  ctx.logger.error(
-    { jobId: row.job.id, write, err: error },
-    'store write failed; job and message left for their leases to expire',
-  );
 }
 
 function toJobResult(row: BatchRow, output: GenerationOutput): JobResult {
@@ -52,11 +47,10 @@ export async function completeRow(
     return;
   }
   const result = toJobResult(row, output);
-  let written: boolean;
-  try {
-    written = await ctx.store.completeJob(row.job.id, ctx.workerId, result, ctx.now());
-  } catch (error) {
-    storeWriteFailed(ctx, row, 'completeJob', error);
+  const written = await writeWhileLeased(ctx, row, 'completeJob', () =>
+    ctx.store.completeJob(row.job.id, ctx.workerId, result, ctx.now()),
+  );
+  if (written === null) {
     return;
   }
   if (!written) {
@@ -89,11 +83,10 @@ export async function cancelRow(
     return;
   }
   const result = output === undefined ? undefined : toJobResult(row, output);
-  let written: boolean;
-  try {
-    written = await ctx.store.markCanceled(row.job.id, ctx.workerId, ctx.now(), result);
-  } catch (error) {
-    storeWriteFailed(ctx, row, 'markCanceled', error);
+  const written = await writeWhileLeased(ctx, row, 'markCanceled', () =>
+    ctx.store.markCanceled(row.job.id, ctx.workerId, ctx.now(), result),
+  );
+  if (written === null) {
     return;
   }
   if (!written) {
@@ -112,11 +105,10 @@ export async function failRow(ctx: RunLoopContext, row: BatchRow, error: JobErro
   if (!takeRow(row)) {
     return;
   }
-  let written: boolean;
-  try {
-    written = await ctx.store.failJob(row.job.id, error, ctx.now(), ctx.workerId);
-  } catch (writeError) {
-    storeWriteFailed(ctx, row, 'failJob', writeError);
+  const written = await writeWhileLeased(ctx, row, 'failJob', () =>
+    ctx.store.failJob(row.job.id, error, ctx.now(), ctx.workerId),
+  );
+  if (written === null) {
     return;
   }
   if (!written) {
@@ -137,12 +129,13 @@ export async function releaseRow(ctx: RunLoopContext, row: BatchRow, why: string
   if (!takeRow(row)) {
     return;
   }
-  try {
+  const released = await writeWhileLeased(ctx, row, 'releaseJob', async () => {
     await ctx.store.releaseJob(row.job.id, ctx.workerId);
+    return true;
+  });
+  if (released !== null) {
     ctx.metrics.jobSettled('released');
     ctx.logger.info({ jobId: row.job.id, attempts: row.job.attempts, why }, 'job released');
-  } catch (error) {
-    storeWriteFailed(ctx, row, 'releaseJob', error);
   }
   await nackMessage(ctx, row.message);
 }

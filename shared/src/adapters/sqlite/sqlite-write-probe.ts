@@ -14,11 +14,16 @@ const probeBytes = 16 * 1024;
  * write transaction like every store write, on its own connection so that it never waits
  * behind or holds up the store's. The table is created here rather than by a migration:
  * it holds nothing anyone reads, and a probe must not change the schema version.
+ *
+ * Each probe inserts a new row before deleting the older ones: a write that must find room
+ * for itself, as a job row must. Replacing the row in place would first free its own pages
+ * and then reuse them, and so succeed on a database that has no room for anything else.
  */
 export class SqliteWriteProbe {
   readonly #db: DatabaseSync;
 
-  private constructor(db: DatabaseSync) {
+  /** Takes ownership of a handle from openDatabase: close() closes it. */
+  constructor(db: DatabaseSync) {
     this.#db = db;
   }
 
@@ -32,9 +37,10 @@ export class SqliteWriteProbe {
       this.#db.exec(
         'CREATE TABLE IF NOT EXISTS storage_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, pad BLOB NOT NULL)',
       );
-      this.#db
-        .prepare('INSERT OR REPLACE INTO storage_probe (id, at, pad) VALUES (1, ?, randomblob(?))')
+      const { lastInsertRowid } = this.#db
+        .prepare('INSERT INTO storage_probe (at, pad) VALUES (?, randomblob(?))')
         .run(Date.now(), probeBytes);
+      this.#db.prepare('DELETE FROM storage_probe WHERE id < ?').run(lastInsertRowid);
     });
   }
 
