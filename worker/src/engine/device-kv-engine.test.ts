@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -70,11 +70,12 @@ describe('the device-resident KV path (on the CPU provider)', () => {
   let host: GenerationEngine;
   let device: GenerationEngine;
   let cleanup = async () => {};
+  let deviceDir = '';
 
   before(async () => {
     const modelDir = await ensureModel('tiny');
     // A copy: the device graph is written into the folder, and other tests count its files.
-    const deviceDir = await mkdtemp(join(tmpdir(), 'warmgen-device-kv-'));
+    deviceDir = await mkdtemp(join(tmpdir(), 'warmgen-device-kv-'));
     await cp(modelDir, deviceDir, { recursive: true });
     // 3 slots for 6 rows: later rows wait for a slot, then join while others decode.
     host = await loadEngine({ modelDir, device: 'cpu', maxBatchSize: 3 });
@@ -99,6 +100,30 @@ describe('the device-resident KV path (on the CPU provider)', () => {
     assert.equal(new Set(actual.map((o) => o.text)).size, actual.length, 'outputs vary');
     // A second running period reuses the cache the first one left.
     assert.deepEqual(summary(await device.generate(later)), expected.slice(first.length));
+  });
+
+  it('runs q8 weights as MatMulNBits, the 8-bit form the WebGPU provider has', async () => {
+    const q8 = await loadEngine({
+      modelDir: deviceDir,
+      device: 'cpu',
+      maxBatchSize: 3,
+      kvPlacement: 'device',
+      dtype: 'q8',
+    });
+    try {
+      const graph = await readFile(join(deviceDir, 'onnx', 'warmgen-decode-device-q8.onnx'));
+      assert.ok(graph.includes('MatMulNBits') && !graph.includes('DynamicQuantizeMatMul'));
+      const outputs = await q8.generate(first);
+      outputs.forEach((output, i) => {
+        assert.ok(output.completionTokens >= 1, `row ${i}`);
+        if (output.finishReason === 'length') {
+          assert.equal(output.completionTokens, first[i]!.params.max_new_tokens);
+        }
+      });
+      assert.equal(new Set(outputs.map((o) => o.text)).size, outputs.length, 'outputs vary');
+    } finally {
+      await q8.dispose();
+    }
   });
 });
 

@@ -109,7 +109,7 @@ export async function writeDecodeGraph(
   let model: OnnxTypes.IModelProto;
   try {
     if (dtype === 'q8') {
-      weights = await quantizeQ8(folder, shape, weights);
+      weights = await quantizeQ8(folder, shape, weights, kv);
     }
     model = decodeModelProto(
       shape,
@@ -137,13 +137,14 @@ export async function writeDecodeGraph(
 }
 
 /**
- * The q8 weight set: the linear weights replaced by their 8-bit blocks and scales (see
+ * The q8 weight set: the linear weights replaced by their 8-bit form for the placement (see
  * decode-graph.ts), everything else (and wte, which the embedding still reads) as it was.
  */
 async function quantizeQ8(
   folder: DecodeFolder,
   shape: Parameters<typeof quantizedWeightShapes>[0],
   weights: readonly OnnxTypes.ITensorProto[],
+  kv: KvPlacement,
 ): Promise<OnnxTypes.ITensorProto[]> {
   const byName = new Map(weights.map((tensor) => [tensor.name!, tensor]));
   const quantized = quantizedWeightShapes(shape);
@@ -155,45 +156,91 @@ async function quantizeQ8(
     const values = await floatData(folder, byName.get(name)!);
     // wte is [vocab, n_embd]: already one row per output; Conv1D weights are [K, N].
     const rowMajor = name === 'transformer.wte.weight';
-    const at = (row: number, i: number): number =>
-      rowMajor ? values[row * k + i]! : values[i * n + row]!;
-    const blocks = k / Q8_BLOCK_SIZE;
-    if (!Number.isInteger(blocks)) {
-      throw new Error(
-        `${name}: ${k} inputs are not a multiple of the q8 block size ${Q8_BLOCK_SIZE}`,
-      );
-    }
-    const q = new Uint8Array(n * k);
-    const scales = new Float32Array(n * blocks);
-    for (let row = 0; row < n; row++) {
-      for (let b = 0; b < blocks; b++) {
-        let max = 0;
-        for (let i = b * Q8_BLOCK_SIZE; i < (b + 1) * Q8_BLOCK_SIZE; i++) {
-          max = Math.max(max, Math.abs(at(row, i)));
-        }
-        const scale = max / 127 || 1;
-        scales[row * blocks + b] = scale;
-        for (let i = b * Q8_BLOCK_SIZE; i < (b + 1) * Q8_BLOCK_SIZE; i++) {
-          q[row * k + i] = Math.max(0, Math.min(255, Math.round(at(row, i) / scale) + 128));
-        }
-      }
-    }
-    out.push(
-      {
-        name: `${name}.q8`,
-        dims: [n, blocks, Q8_BLOCK_SIZE],
-        dataType: onnx.TensorProto.DataType.UINT8,
-        rawData: q,
-      },
-      {
-        name: `${name}.scales`,
-        dims: [n * blocks],
-        dataType: onnx.TensorProto.DataType.FLOAT,
-        rawData: new Uint8Array(scales.buffer),
-      },
-    );
+    const at = (column: number, i: number): number =>
+      rowMajor ? values[column * k + i]! : values[i * n + column]!;
+    out.push(...(kv === 'host' ? perColumnInt8(name, k, n, at) : blockUint8(name, k, n, at)));
   }
   return out;
+}
+
+/** DynamicQuantizeMatMul's weights: int8 [K, N], one symmetric scale per output column. */
+function perColumnInt8(
+  name: string,
+  k: number,
+  n: number,
+  at: (column: number, i: number) => number,
+): OnnxTypes.ITensorProto[] {
+  const q = new Int8Array(k * n);
+  const scales = new Float32Array(n);
+  for (let column = 0; column < n; column++) {
+    let max = 0;
+    for (let i = 0; i < k; i++) {
+      max = Math.max(max, Math.abs(at(column, i)));
+    }
+    const scale = max / 127 || 1;
+    scales[column] = scale;
+    for (let i = 0; i < k; i++) {
+      q[i * n + column] = Math.max(-127, Math.min(127, Math.round(at(column, i) / scale)));
+    }
+  }
+  return [
+    {
+      name: `${name}.q8`,
+      dims: [k, n],
+      dataType: onnx.TensorProto.DataType.INT8,
+      rawData: new Uint8Array(q.buffer),
+    },
+    {
+      name: `${name}.scales`,
+      dims: [n],
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(scales.buffer),
+    },
+  ];
+}
+
+/** MatMulNBits' weights: uint8 blocks of Q8_BLOCK_SIZE along K per output, one scale each. */
+function blockUint8(
+  name: string,
+  k: number,
+  n: number,
+  at: (column: number, i: number) => number,
+): OnnxTypes.ITensorProto[] {
+  const blocks = k / Q8_BLOCK_SIZE;
+  if (!Number.isInteger(blocks)) {
+    throw new Error(
+      `${name}: ${k} inputs are not a multiple of the q8 block size ${Q8_BLOCK_SIZE}`,
+    );
+  }
+  const q = new Uint8Array(n * k);
+  const scales = new Float32Array(n * blocks);
+  for (let column = 0; column < n; column++) {
+    for (let b = 0; b < blocks; b++) {
+      let max = 0;
+      for (let i = b * Q8_BLOCK_SIZE; i < (b + 1) * Q8_BLOCK_SIZE; i++) {
+        max = Math.max(max, Math.abs(at(column, i)));
+      }
+      const scale = max / 127 || 1;
+      scales[column * blocks + b] = scale;
+      for (let i = b * Q8_BLOCK_SIZE; i < (b + 1) * Q8_BLOCK_SIZE; i++) {
+        q[column * k + i] = Math.max(0, Math.min(255, Math.round(at(column, i) / scale) + 128));
+      }
+    }
+  }
+  return [
+    {
+      name: `${name}.q8`,
+      dims: [n, blocks, Q8_BLOCK_SIZE],
+      dataType: onnx.TensorProto.DataType.UINT8,
+      rawData: q,
+    },
+    {
+      name: `${name}.scales`,
+      dims: [n * blocks],
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(scales.buffer),
+    },
+  ];
 }
 
 /** A float initializer's values, inline (raw or float_data) or from its external data file. */
