@@ -6,7 +6,8 @@ import { ModelFolderError } from './model-folder-error.ts';
 /**
  * The messages between a ThreadedEngine (the caller's thread) and its engine thread (see
  * threaded-engine.ts). Everything crosses by structured clone, so only plain data: a row's
- * AbortSignal becomes an `abort` message, its onDone a `rowDone` message, and an error a
+ * AbortSignal becomes an `abort` message, its onDone a `rowDone` message, its onText a
+ * `rowText` message (already coalesced in the thread, so a piece per interval per row), and an error a
  * WireError that is turned back into the class the caller's error handling knows.
  */
 export interface EngineThreadData {
@@ -18,6 +19,8 @@ export interface WireRequest {
   params: GenerationParams;
   /** The row's signal had already fired when generate() was called. */
   aborted: boolean;
+  /** The caller gave onText: the thread sends this row's pieces, this far apart at least. */
+  textIntervalMs?: number | undefined;
 }
 
 export type ToEngineThread =
@@ -30,6 +33,7 @@ export type FromEngineThread =
   /** A start-up line of the engine's (the KV budget, a decode graph written). */
   | { type: 'log'; message: string }
   | { type: 'loadFailed'; error: WireError }
+  | { type: 'rowText'; callId: number; row: number; piece: string }
   | { type: 'rowDone'; callId: number; row: number; output: GenerationOutput }
   | { type: 'generated'; callId: number; outputs: GenerationOutput[] }
   | { type: 'failed'; callId: number; error: WireError }

@@ -10,7 +10,8 @@ import { loadEngine } from './load-engine.ts';
 
 /**
  * The engine thread started by loadThreadedEngine(): loads the engine once, then runs
- * generate() calls as the caller's thread asks, one `rowDone` per finished row and one
+ * generate() calls as the caller's thread asks, a `rowText` per coalesced piece of a row that asked
+ * for them, one `rowDone` per finished row and one
  * `generated` (or `failed`) per call. onnxruntime-node runs each forward pass synchronously
  * on the thread that calls it, so here it blocks only this thread's event loop; messages
  * (aborts included) are handled between decode steps.
@@ -67,6 +68,12 @@ async function generate(
         params: request.params,
         signal: controllers[row]!.signal,
         onDone: (output) => post({ type: 'rowDone', callId, row, output }),
+        ...(request.textIntervalMs === undefined
+          ? {}
+          : {
+              onText: (piece: string) => post({ type: 'rowText', callId, row, piece }),
+              textIntervalMs: request.textIntervalMs,
+            }),
       })),
     );
     post({ type: 'generated', callId, outputs });

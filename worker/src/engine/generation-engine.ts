@@ -19,6 +19,15 @@ export interface GenerationRequest {
    * the neighbours' decode).
    */
   onDone?: (output: GenerationOutput) => void;
+  /**
+   * Live output: called with each new piece of the row's text while it generates, at most
+   * once per textIntervalMs, and once more with the rest just before onDone. The pieces
+   * joined are the output's text: never half a character, never text that may still turn
+   * out to be a stop sequence (held back until it cannot). Must not throw (swallowed).
+   */
+  onText?: (piece: string) => void;
+  /** Least milliseconds between two onText calls of this row; default 100. */
+  textIntervalMs?: number;
 }
 
 export interface GenerationOutput {

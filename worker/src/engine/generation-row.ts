@@ -2,9 +2,13 @@ import type { GenerationParams } from '@warmgen/shared/domain/generation-params.
 import type { FinishReason } from '@warmgen/shared/domain/job.ts';
 import type { GenerationOutput, GenerationRequest } from './generation-engine.ts';
 import { createRowRandom } from './row-random.ts';
+import { RowTextStream } from './row-text-stream.ts';
 import { StopSequenceMatcher } from './stop-sequence-matcher.ts';
 import type { TextCodec } from './text-codec.ts';
 import type { SamplingSettings, TokenSampler } from './token-sampler.ts';
+
+/** Coalescing of a row's text pieces when a request does not say (GenerationRequest). */
+export const DEFAULT_TEXT_INTERVAL_MS = 100;
 
 export interface RowContext {
   codec: TextCodec;
@@ -29,6 +33,8 @@ export class GenerationRow {
   private readonly sampling: SamplingSettings;
   private readonly random: () => number;
   private readonly stops: StopSequenceMatcher;
+  /** The row's text in pieces while it generates, when the caller asked for them. */
+  private readonly textStream: RowTextStream | undefined;
   /** Ids the repetition penalty applies to: the prompt and every generated token. */
   private readonly seen: Set<number>;
   /** Completion ids that are part of the text (an ending EOS is not). */
@@ -61,6 +67,18 @@ export class GenerationRow {
     this.random = createRowRandom(request.params.seed);
     this.stops = new StopSequenceMatcher(request.params.stop);
     this.seen = new Set(promptIds);
+    this.textStream =
+      request.onText === undefined
+        ? undefined
+        : new RowTextStream(
+            {
+              onText: request.onText,
+              intervalMs: request.textIntervalMs ?? DEFAULT_TEXT_INTERVAL_MS,
+            },
+            context.codec,
+            request.params.stop,
+            this.startedAtMs,
+          );
   }
 
   /** Finished (with an output) or failed: either way the row leaves the batch. */
@@ -116,6 +134,8 @@ export class GenerationRow {
       this.finish('stop', nowMs);
     } else if (this.completionTokens >= this.params.max_new_tokens) {
       this.finish('length', nowMs);
+    } else {
+      this.textStream?.grew(this.completion, nowMs);
     }
   }
 
@@ -141,6 +161,8 @@ export class GenerationRow {
         tokensPerSecond: rowSeconds > 0 ? this.completionTokens / rowSeconds : 0,
       },
     };
+    // The last piece before onDone: a caller sees all the text before the row is done.
+    this.textStream?.finished(this.text);
     try {
       this.onDone?.(this.result);
     } catch {

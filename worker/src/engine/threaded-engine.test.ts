@@ -3,15 +3,13 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  defaultGenerationParams,
-  type GenerationParams,
-} from '@warmgen/shared/domain/generation-params.ts';
+import type { GenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import { ensureModel } from '../model-builder/ensure-model.ts';
 import type { GenerationEngine, GenerationOutput, GenerationRequest } from './generation-engine.ts';
 import { GenerationRequestError } from './generation-request-error.ts';
 import { loadEngine } from './load-engine.ts';
 import { ModelFolderError } from './model-folder-error.ts';
+import { greedyParams } from './test-support/greedy-params.ts';
 import { loadThreadedEngine, type ThreadedEngine } from './threaded-engine.ts';
 
 /**
@@ -19,12 +17,8 @@ import { loadThreadedEngine, type ThreadedEngine } from './threaded-engine.ts';
  * in the caller's thread: same outputs, per-row onDone, aborts, validation and errors of
  * the same classes; and a dead thread must fail calls instead of hanging them.
  */
-const params = (overrides: Partial<GenerationParams> = {}): GenerationParams => ({
-  ...defaultGenerationParams,
-  temperature: 0,
-  max_new_tokens: 16,
-  ...overrides,
-});
+const params = (overrides: Partial<GenerationParams> = {}): GenerationParams =>
+  greedyParams({ max_new_tokens: 16, ...overrides });
 
 const mixed: GenerationRequest[] = [
   { prompt: 'Hello', params: params({ max_new_tokens: 6 }) },

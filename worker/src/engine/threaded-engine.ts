@@ -13,6 +13,7 @@ import type {
   GenerationRequest,
 } from './generation-engine.ts';
 import { GenerationRequestError } from './generation-request-error.ts';
+import { DEFAULT_TEXT_INTERVAL_MS } from './generation-row.ts';
 import { loadCodec } from './load-codec.ts';
 import { checkModelFolder } from './model-folder.ts';
 import { type ModelLimits, promptIdsOf } from './request-check.ts';
@@ -186,6 +187,10 @@ class EngineOverThread implements ThreadedEngine {
         prompt: request.prompt,
         params: request.params,
         aborted: request.signal?.aborted ?? false,
+        textIntervalMs:
+          request.onText === undefined
+            ? undefined
+            : (request.textIntervalMs ?? DEFAULT_TEXT_INTERVAL_MS),
       })),
     });
     return promise;
@@ -213,6 +218,14 @@ class EngineOverThread implements ThreadedEngine {
     }
     const call = this.calls.get(message.callId);
     if (call === undefined) {
+      return;
+    }
+    if (message.type === 'rowText') {
+      try {
+        call.requests[message.row]?.onText?.(message.piece);
+      } catch {
+        // As onDone: a throwing onText must not break the neighbours' decode.
+      }
       return;
     }
     if (message.type === 'rowDone') {
