@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { Message, PubSub, Subscription, Topic } from '@google-cloud/pubsub';
+import type { StreamChannel, StreamChunk } from '../../ports/stream-channel.ts';
+import { StreamListeners } from '../in-process/stream-listeners.ts';
+import { ignoreExisting } from './pubsub-topology.ts';
+
+export interface PubSubStreamNames {
+  /** The one topic every worker publishes its rows' chunks to. */
+  topic: string;
+  /** Start of each API process's own subscription id (a random end is added). */
+  subscriptionPrefix: string;
+}
+
+/** Least expiry Pub/Sub allows: the subscription of an API process that died goes by itself. */
+const orphanExpirySeconds = 24 * 3600;
+/** Least retention Pub/Sub allows; a chunk older than this is useless to a live stream. */
+const retentionSeconds = 600;
+
+/**
+ * The stream channel on Google Cloud: one Pub/Sub topic, and a subscription per API process
+ * (made when it starts, deleted when it stops) that receives every chunk; each process
+ * hands a chunk to its own listeners for the job and acks it either way. See
+ * docs/live-output.md for why Pub/Sub and not Firestore chunk documents (latency, cost per
+ * 1,000 tokens, Firestore's one-write-per-second-per-document guidance). Chunks are acked
+ * on receipt, never redelivered on purpose: a late chunk is worth less than none, since the
+ * job record fills any gap.
+ */
+export class PubSubStreamChannel implements StreamChannel {
+  private readonly topic: Topic;
+  private readonly subscription: Subscription | null;
+  private readonly listeners = new StreamListeners();
+
+  private constructor(topic: Topic, subscription: Subscription | null) {
+    this.topic = topic;
+    this.subscription = subscription;
+    subscription?.on('message', (message: Message) => this.receive(message));
+    // A stream error (the service restarting) is retried by the library; nothing to add.
+    subscription?.on('error', () => {});
+  }
+
+  /**
+   * A worker's channel (publish only) or, with `listen`, an API process's, whose own
+   * subscription exists before this resolves (so nothing published after it is missed).
+   */
+  static async open(
+    pubsub: PubSub,
+    names: PubSubStreamNames,
+    options: { listen: boolean },
+  ): Promise<PubSubStreamChannel> {
+    // Small batches, sent within 10 ms: latency matters more than requests here.
+    const topic = pubsub.topic(names.topic, {
+      batching: { maxMessages: 100, maxMilliseconds: 10 },
+    });
+    if (!options.listen) {
+      return new PubSubStreamChannel(topic, null);
+    }
+    const id = `${names.subscriptionPrefix}-${randomBytes(6).toString('hex')}`;
+    const [subscription] = await topic.createSubscription(id, {
+      ackDeadlineSeconds: 10,
+      expirationPolicy: { ttl: { seconds: orphanExpirySeconds } },
+      messageRetentionDuration: { seconds: retentionSeconds },
+    });
+    return new PubSubStreamChannel(topic, subscription);
+  }
+
+  /** Creates the topic if missing (dev and tests; Terraform in production). */
+  static async ensureTopic(pubsub: PubSub, names: PubSubStreamNames): Promise<void> {
+    await ignoreExisting(pubsub.createTopic(names.topic));
+  }
+
+  async publish(chunk: StreamChunk): Promise<void> {
+    await this.topic.publishMessage({
+      data: Buffer.from(JSON.stringify(chunk)),
+      attributes: { jobId: chunk.jobId },
+    });
+  }
+
+  listen(jobId: string, onChunk: (chunk: StreamChunk) => void): () => void {
+    if (this.subscription === null) {
+      throw new Error('this stream channel was opened to publish only');
+    }
+    return this.listeners.add(jobId, onChunk);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.topic.flush().catch(() => undefined);
+    if (this.subscription !== null) {
+      await this.subscription.close();
+      await this.subscription.delete().catch(() => undefined);
+    }
+  }
+
+  private receive(message: Message): void {
+    message.ack();
+    if (!this.listeners.has(message.attributes.jobId ?? '')) {
+      return;
+    }
+    try {
+      this.listeners.deliver(JSON.parse(message.data.toString('utf8')) as StreamChunk);
+    } catch {
+      // Not a chunk of ours: nothing to hand out.
+    }
+  }
+}
