@@ -5,6 +5,7 @@ import type {
   RunLoopMetrics,
   RunLoopQueue,
   RunLoopStore,
+  RunLoopStream,
 } from './run-loop-ports.ts';
 
 /** Everything the loop's steps share: injected ports, the clock and this worker's id. */
@@ -15,6 +16,8 @@ export interface RunLoopContext {
   readonly logger: Logger;
   readonly metrics: RunLoopMetrics;
   readonly config: ResolvedRunLoopConfig;
+  /** Where rows publish their text while they generate; none: no live output. */
+  readonly stream: RunLoopStream | undefined;
   /** Written into the store as the lease owner; unique per process. */
   readonly workerId: string;
   /** Epoch milliseconds. */

@@ -1,5 +1,6 @@
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
+import type { StreamChannel } from '@warmgen/shared/ports/stream-channel.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
 
 /**
@@ -17,6 +18,12 @@ export type RunLoopStore = Pick<
 >;
 
 export type RunLoopEngine = Pick<GenerationEngine, 'maxBatchSize' | 'validate' | 'generate'>;
+
+/** Live output: where a running row's text goes, and how often (ms) per row at most. */
+export interface RunLoopStream {
+  channel: Pick<StreamChannel, 'publish'>;
+  intervalMs: number;
+}
 
 /** The pino calling convention: fields first, message second. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;

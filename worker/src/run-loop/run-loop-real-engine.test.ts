@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { InProcessStreamChannel } from '@warmgen/shared/adapters/in-process/in-process-stream-channel.ts';
 import { SqliteJobQueue } from '@warmgen/shared/adapters/sqlite/sqlite-job-queue.ts';
 import { SqliteJobStore } from '@warmgen/shared/adapters/sqlite/sqlite-job-store.ts';
 import { temporaryDatabasePath } from '@warmgen/shared/adapters/sqlite/test-database.ts';
@@ -7,6 +8,7 @@ import {
   type GenerationParams,
   resolveGenerationParams,
 } from '@warmgen/shared/domain/generation-params.ts';
+import type { StreamChunk } from '@warmgen/shared/ports/stream-channel.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
 import { loadEngine } from '../engine/load-engine.ts';
 import { ensureModel } from '../model-builder/ensure-model.ts';
@@ -102,6 +104,36 @@ describe('run loop with the real engine and SQLite', () => {
     assert.equal((await parts.store.getJob('c'))?.result?.completionTokens, 1);
     assert.ok(b.result.timings.tokensPerSecond > 0);
     assert.equal(await parts.queue.depth(), 0);
+  });
+
+  it("publishes each running row's text, which joins to the job's recorded text", async (t) => {
+    const parts = await setUp(t);
+    const channel = new InProcessStreamChannel();
+    const chunks = new Map<string, StreamChunk[]>();
+    for (const id of ['greedy', 'seeded', 'stopped']) {
+      chunks.set(id, []);
+      channel.listen(id, (chunk) => chunks.get(id)!.push(chunk));
+    }
+    await parts.submit('greedy', 'Café 東京', { max_new_tokens: 30 });
+    await parts.submit('seeded', 'Hello', { max_new_tokens: 30, temperature: 0.9, seed: 11 });
+    await parts.submit('stopped', 'Café 東京', { max_new_tokens: 30, stop: ['zzq'] });
+    const { loop } = startLoop({ ...parts, stream: { channel, intervalMs: 0 } });
+    t.after(() => loop.stop());
+    for (const id of chunks.keys()) {
+      await parts.waitForStatus(id, 'succeeded');
+      const job = await parts.store.getJob(id);
+      const got = chunks.get(id)!;
+      assert.ok(got.length > 1, `${id}: ${got.length} chunks`);
+      assert.ok(got.every((chunk) => chunk.attempt === job?.attempts));
+      // Offsets say where each piece goes: each starts where the one before ended.
+      got.forEach((chunk, i) => {
+        assert.equal(
+          chunk.offset,
+          got.slice(0, i).reduce((n, c) => n + c.text.length, 0),
+        );
+      });
+      assert.equal(got.map((chunk) => chunk.text).join(''), job?.result?.text, id);
+    }
   });
 
   it('a cancel stops a long real generation early', async (t) => {

@@ -14,6 +14,7 @@ import {
   type RunLoopMetrics,
   type RunLoopQueue,
   type RunLoopStore,
+  type RunLoopStream,
 } from './run-loop-ports.ts';
 import { claimRow, runRow } from './run-row.ts';
 
@@ -56,6 +57,8 @@ export interface RunLoopDeps {
   logger: Logger;
   metrics?: RunLoopMetrics | undefined;
   config: RunLoopConfig;
+  /** Live output of running rows (the SSE stream); absent: rows publish nothing. */
+  stream?: RunLoopStream | undefined;
   workerId: string;
   /** Epoch milliseconds; injectable for tests. */
   now?: (() => number) | undefined;
@@ -79,6 +82,7 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
     logger: deps.logger,
     metrics: deps.metrics ?? noopMetrics,
     config,
+    stream: deps.stream,
     workerId: deps.workerId,
     now: deps.now ?? Date.now,
   };

@@ -5,6 +5,7 @@ import type { GenerationOutput } from '../engine/generation-engine.ts';
 import { AbortReason, type BatchRow, createBatchRow } from './batch-row.ts';
 import { dropOrLeaveMessage } from './drop-or-leave-message.ts';
 import { classifyError, coerceError, errorCode } from './job-errors.ts';
+import { liveTextOf } from './live-text-of.ts';
 import type { RunLoopContext } from './run-loop-context.ts';
 import { cancelRow, completeRow, failRow, leaveRow, releaseRow } from './settle-row.ts';
 
@@ -129,7 +130,12 @@ export async function runRow(
  * engine did not hand it back within abortSettleMs.
  */
 async function generateRow(ctx: RunLoopContext, row: BatchRow): Promise<RowOutcome> {
-  const request = { prompt: row.job.prompt, params: row.job.params, signal: row.controller.signal };
+  const request = {
+    prompt: row.job.prompt,
+    params: row.job.params,
+    signal: row.controller.signal,
+    ...liveTextOf(ctx, row.job),
+  };
   const generated = ctx.engine.generate([request]).then(
     ([output]): RowOutcome =>
       output

@@ -2,7 +2,12 @@ import { Registry } from 'prom-client';
 import { createWorkerMetrics } from '../../metrics/worker-metrics.ts';
 import { createRunLoop, type RunLoop } from '../run-loop.ts';
 import type { RunLoopConfig } from '../run-loop-config.ts';
-import type { RunLoopEngine, RunLoopQueue, RunLoopStore } from '../run-loop-ports.ts';
+import type {
+  RunLoopEngine,
+  RunLoopQueue,
+  RunLoopStore,
+  RunLoopStream,
+} from '../run-loop-ports.ts';
 import { createFakeEngine } from './fake-generation-engine.ts';
 import { createInMemoryJobQueue } from './in-memory-job-queue.ts';
 import { createInMemoryJobStore } from './in-memory-job-store.ts';
@@ -33,6 +38,7 @@ export interface HarnessParts<
   config?: Partial<RunLoopConfig>;
   workerId?: string;
   registry?: Registry;
+  stream?: RunLoopStream;
 }
 
 export interface Harness {
@@ -55,6 +61,7 @@ export function startLoop<Q extends RunLoopQueue, S extends RunLoopStore, E exte
     metrics: createWorkerMetrics(registry),
     config: { ...testConfig, ...parts.config },
     workerId: parts.workerId ?? 'worker-a',
+    stream: parts.stream,
   });
   loop.start();
   return { loop, logger, registry };
