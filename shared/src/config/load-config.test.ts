@@ -37,7 +37,7 @@ describe('loadConfig', () => {
       kvCacheMb: null,
       batchPolicy: 'continuous',
       batchWindowMs: 5,
-      leaseSeconds: 60,
+      leaseSeconds: 10,
       maxAttempts: 5,
       shutdownGraceSeconds: 10,
       workerMode: 'long-lived',
