@@ -14,6 +14,12 @@ import { bytesPerRowColumn, type KvLayout, type KvStore, type PassRow } from './
  * the binding has no way to copy part of a GPU tensor. A new row overwrites its columns as
  * it goes, and columns past a row's length are masked, so a freed slot needs no clearing.
  */
+/** The device graph's cache inputs (kv_cache.*) and the outputs that replace them, in order. */
+export function deviceCacheNames(layout: KvLayout): { inputs: string[]; outputs: string[] } {
+  const inputs = layout.pastNames.map((name) => name.replace('past_key_values.', 'kv_cache.'));
+  return { inputs, outputs: inputs.map((name) => name.replace('kv_cache.', 'kv_cache_next.')) };
+}
+
 export class DeviceKvSlots implements KvStore {
   readonly layout: KvLayout;
   private readonly maxSlots: number;
@@ -31,8 +37,9 @@ export class DeviceKvSlots implements KvStore {
     this.layout = layout;
     this.maxSlots = maxSlots;
     this.maxColumns = maxColumns;
-    this.cacheNames = layout.pastNames.map((name) => name.replace('past_key_values.', 'kv_cache.'));
-    this.nextNames = this.cacheNames.map((name) => name.replace('kv_cache.', 'kv_cache_next.'));
+    const names = deviceCacheNames(layout);
+    this.cacheNames = names.inputs;
+    this.nextNames = names.outputs;
     this.physical = Array.from({ length: maxSlots }, (_, s) => s);
   }
 

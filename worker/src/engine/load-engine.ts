@@ -4,7 +4,7 @@ import { InferenceSession, type Tensor } from 'onnxruntime-node';
 import type { KvPlacement } from '../model-builder/decode-graph.ts';
 import { ensureDecodeGraph } from '../model-builder/decode-graph-file.ts';
 import type { DecodeForward } from './continuous-batch.ts';
-import { DeviceKvSlots } from './device-kv-slots.ts';
+import { DeviceKvSlots, deviceCacheNames } from './device-kv-slots.ts';
 import type { EngineOptions, GenerationEngine } from './generation-engine.ts';
 import { Gpt2GenerationEngine } from './gpt2-generation-engine.ts';
 import { BEST_MEASURED_BATCH, defaultKvBudgetBytes, defaultMaxBatch } from './kv-budget.ts';
@@ -181,8 +181,7 @@ function decodeContract(layout: KvLayout, kvPlacement: KvPlacement): DecodeContr
       cacheOutputs: [],
     };
   }
-  const cache = layout.pastNames.map((name) => name.replace('past_key_values.', 'kv_cache.'));
-  const cacheOutputs = cache.map((name) => name.replace('kv_cache.', 'kv_cache_next.'));
+  const { inputs: cache, outputs: cacheOutputs } = deviceCacheNames(layout);
   return {
     layout,
     kvPlacement,
