@@ -42,3 +42,40 @@ export async function engineTrial(
     newTokensPerSecond: round(completionTokens / seconds, 1),
   };
 }
+
+/**
+ * The engine alone on a mixed workload all submitted at once: every job its own generate()
+ * call, so rows join the running batch as slots free up, in submission order (what a
+ * worker's continuous batching does with a full queue, without HTTP, store or queue). Its
+ * tokens/s is the ceiling of this workload under first-come admission: the batch thins
+ * out at the end, while the last long jobs finish with few rows beside them.
+ */
+export async function mixedEngineTrial(
+  engine: GenerationEngine,
+  jobs: { prompt: string; maxNewTokens: number }[],
+): Promise<{
+  jobs: number;
+  completionTokens: number;
+  seconds: number;
+  newTokensPerSecond: number;
+}> {
+  const started = performance.now();
+  const outputs = await Promise.all(
+    jobs.map((job) =>
+      engine.generate([
+        {
+          prompt: job.prompt,
+          params: { ...defaultGenerationParams, temperature: 0, max_new_tokens: job.maxNewTokens },
+        },
+      ]),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const completionTokens = outputs.flat().reduce((sum, output) => sum + output.completionTokens, 0);
+  return {
+    jobs: jobs.length,
+    completionTokens,
+    seconds: round(seconds, 2),
+    newTokensPerSecond: round(completionTokens / seconds, 1),
+  };
+}
