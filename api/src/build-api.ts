@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type OpenAiConfig, openAiDefaults } from '@warmgen/shared/config/openai-config.ts';
+import { type OpenAiConfig, readOpenAiConfig } from '@warmgen/shared/config/openai-config.ts';
 import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
@@ -200,7 +200,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
   app.register(openAiRoutes, {
     ...context,
     prefix: '/openai/v1',
-    openai: deps.openai ?? openAiDefaults,
+    openai: deps.openai ?? readOpenAiConfig({}),
     startedAtSeconds: Math.floor(context.now() / 1000),
     stores: deps.openaiStores ?? null,
   });

@@ -78,7 +78,7 @@ delivery = startDeliveryWorker({
   policy: security.webhookGuard.policy,
   logger: log.child({ component: 'webhooks' }),
   registry,
-  shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+  shutdownGraceMs: config.durationsMs.shutdownGraceMs,
 });
 
 const model = await loadModelOrExit(config, log);

@@ -38,7 +38,7 @@ function startWebhooks() {
     policy: configuredWebhookPolicy(config.webhooks),
     logger: log.child({ component: 'webhooks' }),
     registry,
-    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    shutdownGraceMs: config.durationsMs.shutdownGraceMs,
   });
 }
 const delivery = startWebhooks();

@@ -9,7 +9,7 @@ import { createLauncher, type Launcher, type LauncherDeps } from './launcher.ts'
  * The backlog is the store's queued and running counts (why: docs/deploy.md, "Scaling").
  */
 export async function startConfiguredLauncher(
-  config: Pick<Config, 'scale' | 'gcp'>,
+  config: Pick<Config, 'scale' | 'gcp' | 'durationsMs'>,
   store: Pick<JobStore, 'countJobs'>,
   log: LauncherDeps['log'],
 ): Promise<{ launcher: Launcher; close(): Promise<void> } | null> {
@@ -40,9 +40,9 @@ export async function startConfiguredLauncher(
       jobsPerWorker: scale.jobsPerWorker,
       minWorkers: scale.minWorkers,
       maxWorkers: scale.maxWorkers,
-      idleMs: scale.idleSeconds * 1000,
+      idleMs: config.durationsMs.scaleIdleMs,
     },
-    intervalMs: scale.intervalSeconds * 1000,
+    intervalMs: config.durationsMs.scaleIntervalMs,
     log,
   });
   launcher.start();

@@ -12,14 +12,14 @@ function failsOn(variable: string, pattern: RegExp) {
 }
 
 describe('readAuthConfig', () => {
-  it('is open on the embedded backend and required on gcp by default', () => {
-    assert.deepEqual(readAuthConfig({}, 'embedded'), {
+  it('is open by default, and required with PRODUCTION', () => {
+    assert.deepEqual(readAuthConfig({}, false), {
       mode: 'open',
       keyHashes: [],
       rateLimitPerMinute: 600,
     });
-    assert.throws(() => readAuthConfig({}, 'gcp'), failsOn('API_KEYS', /BACKEND=gcp/));
-    assert.equal(readAuthConfig({ AUTH_MODE: 'open' }, 'gcp').mode, 'open');
+    assert.throws(() => readAuthConfig({}, true), failsOn('API_KEYS', /PRODUCTION=true/));
+    assert.equal(readAuthConfig({ AUTH_MODE: 'open' }, true).mode, 'open');
   });
 
   it('keeps only digests: API_KEYS hashed, API_KEY_HASHES as given, duplicates merged', () => {
@@ -29,7 +29,7 @@ describe('readAuthConfig', () => {
         API_KEY_HASHES: sha256Hex(keyB).toUpperCase(),
         RATE_LIMIT_PER_MINUTE: '5',
       },
-      'embedded',
+      false,
     );
     assert.equal(config.mode, 'required');
     assert.deepEqual(config.keyHashes, [sha256Hex(keyA), sha256Hex(keyB)]);
@@ -38,20 +38,17 @@ describe('readAuthConfig', () => {
   });
 
   it('refuses short keys, malformed digests and contradictions', () => {
+    assert.throws(() => readAuthConfig({ API_KEYS: 'short' }, false), failsOn('API_KEYS', /20/));
     assert.throws(
-      () => readAuthConfig({ API_KEYS: 'short' }, 'embedded'),
-      failsOn('API_KEYS', /20/),
-    );
-    assert.throws(
-      () => readAuthConfig({ API_KEY_HASHES: 'abc' }, 'embedded'),
+      () => readAuthConfig({ API_KEY_HASHES: 'abc' }, false),
       failsOn('API_KEY_HASHES', /SHA-256/),
     );
     assert.throws(
-      () => readAuthConfig({ AUTH_MODE: 'required' }, 'embedded'),
+      () => readAuthConfig({ AUTH_MODE: 'required' }, false),
       failsOn('API_KEYS', /AUTH_MODE is required/),
     );
     assert.throws(
-      () => readAuthConfig({ AUTH_MODE: 'open', API_KEYS: keyA }, 'embedded'),
+      () => readAuthConfig({ AUTH_MODE: 'open', API_KEYS: keyA }, false),
       failsOn('AUTH_MODE', /conflicts/),
     );
   });

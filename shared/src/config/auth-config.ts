@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { configDefaults as defaults } from './config-defaults.ts';
 import { ConfigError } from './config-error.ts';
 import { type Env, readChoice, readInteger, readRaw } from './parse-env.ts';
 
@@ -14,7 +15,7 @@ export type AuthMode = (typeof authModes)[number];
 export interface AuthConfig {
   /**
    * required: every /v1 request needs `Authorization: Bearer <key>`. open: no keys (local
-   * use). Default: required when keys are configured or on BACKEND=gcp, else open.
+   * use). Default: required when keys are configured or PRODUCTION is on, else open.
    */
   readonly mode: AuthMode;
   /** Lower-case hex SHA-256 digests of the accepted keys. */
@@ -23,11 +24,6 @@ export interface AuthConfig {
   readonly rateLimitPerMinute: number;
 }
 
-export const authDefaults = {
-  /** Ten a second per key, sustained over a minute: room for scripts, a brake on runaways. */
-  rateLimitPerMinute: 600,
-} as const;
-
 /** Shorter keys are guessable; 32 random characters is what `openssl rand -hex 16` gives. */
 export const minApiKeyChars = 20;
 
@@ -35,16 +31,18 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export function readAuthConfig(env: Env, backend: 'embedded' | 'gcp'): AuthConfig {
+export function readAuthConfig(env: Env, production: boolean): AuthConfig {
   const keyHashes = [...readKeys(env), ...readKeyHashes(env)];
-  // Configured keys are meant to be used; without any, only the embedded backend runs open.
-  const defaultMode = keyHashes.length > 0 || backend === 'gcp' ? 'required' : 'open';
+  // Configured keys are meant to be used; without any, only a non-production process runs
+  // open unless AUTH_MODE=open says so (configDefaults.authMode is null: derived here).
+  const defaultMode =
+    defaults.authMode ?? (keyHashes.length > 0 || production ? 'required' : 'open');
   const mode = readChoice(env, 'AUTH_MODE', authModes, defaultMode);
   if (mode === 'required' && keyHashes.length === 0) {
     throw new ConfigError(
       'API_KEYS',
       `API_KEYS or API_KEY_HASHES must be set when AUTH_MODE is required${
-        backend === 'gcp' ? ' (the default on BACKEND=gcp)' : ''
+        production ? ' (the default with PRODUCTION=true)' : ''
       }; AUTH_MODE=open runs without keys`,
     );
   }
@@ -61,7 +59,7 @@ export function readAuthConfig(env: Env, backend: 'embedded' | 'gcp'): AuthConfi
       env,
       'RATE_LIMIT_PER_MINUTE',
       { min: 0, max: 1_000_000 },
-      authDefaults.rateLimitPerMinute,
+      defaults.rateLimitPerMinute,
     ),
   };
 }

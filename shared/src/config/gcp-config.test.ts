@@ -20,15 +20,16 @@ function rejects(env: Record<string, string>, variable: string, pattern: RegExp)
 
 describe('readGcpConfig', () => {
   it('needs GOOGLE_CLOUD_PROJECT, and only on the gcp backend', () => {
-    assert.throws(() => loadConfig({ BACKEND: 'gcp' }), /GOOGLE_CLOUD_PROJECT must be set/);
+    const deployment = { BACKEND: 'gcp', PRODUCTION: 'true' };
+    assert.throws(() => loadConfig(deployment), /GOOGLE_CLOUD_PROJECT must be set/);
     assert.equal(loadConfig({}).gcp, null);
-    // The gcp backend also needs a webhook signing secret and API keys (see webhook-config.ts, auth-config.ts).
+    // A deployment also needs a webhook signing secret and API keys (see webhook-config.ts, auth-config.ts).
     const required = {
       WEBHOOK_SECRETS: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
       API_KEYS: 'test-key-0123456789abcdef',
     };
     assert.equal(
-      loadConfig({ BACKEND: 'gcp', ...project, ...required }).gcp?.projectId,
+      loadConfig({ ...deployment, ...project, ...required }).gcp?.projectId,
       'warmgen-prod',
     );
   });

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config, {
       port: 8080,
       host: null,
+      production: false,
       backend: 'embedded',
       dataDir: './.data',
       model: { kind: 'builtin' },
@@ -49,7 +50,7 @@ describe('loadConfig', () => {
       orphanAgeSeconds: 60,
       orphanSweepIntervalSeconds: 30,
       gcp: null,
-      webhooks: readWebhookConfig({}, 'embedded'),
+      webhooks: readWebhookConfig({}, false),
       openai: {
         modelName: 'gpt2',
         maxFileBytes: 209_715_200,
@@ -59,6 +60,15 @@ describe('loadConfig', () => {
       auth: { mode: 'open', keyHashes: [], rateLimitPerMinute: 600 },
       cloudRun: null,
       scale: readScaleConfig({}, 'embedded'),
+      durationsMs: {
+        leaseMs: 10_000,
+        shutdownGraceMs: 10_000,
+        drainIdleMs: 30_000,
+        orphanAgeMs: 60_000,
+        orphanSweepIntervalMs: 30_000,
+        scaleIdleMs: 300_000,
+        scaleIntervalMs: 15_000,
+      },
     });
   });
 
@@ -66,6 +76,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '9090',
       HOST: '127.0.0.1',
+      PRODUCTION: 'true',
       BACKEND: 'gcp',
       DATA_DIR: '/var/lib/warmgen',
       MODEL_URI: 'gs://my-bucket/models/gpt2/',
@@ -111,6 +122,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config, {
       port: 9090,
       host: '127.0.0.1',
+      production: true,
       backend: 'gcp',
       dataDir: '/var/lib/warmgen',
       model: { kind: 'gcs', bucket: 'my-bucket', prefix: 'models/gpt2' },
@@ -152,7 +164,7 @@ describe('loadConfig', () => {
         firestoreEmulatorHost: null,
         retentionDays: 30,
       },
-      webhooks: { ...readWebhookConfig({}, 'embedded'), secrets: [webhookSecret] },
+      webhooks: { ...readWebhookConfig({}, false), secrets: [webhookSecret] },
       auth: { mode: 'required', keyHashes: [sha256Hex(apiKey)], rateLimitPerMinute: 600 },
       cloudRun: {
         job: 'warmgen-worker',
@@ -171,6 +183,16 @@ describe('loadConfig', () => {
         idleSeconds: 60,
         intervalSeconds: 5,
         apiEndpoint: null,
+      },
+      // The *Seconds above, in the milliseconds the code counts in (converted once).
+      durationsMs: {
+        leaseMs: 30_000,
+        shutdownGraceMs: 25_000,
+        drainIdleMs: 5_000,
+        orphanAgeMs: 120_000,
+        orphanSweepIntervalMs: 10_000,
+        scaleIdleMs: 60_000,
+        scaleIntervalMs: 5_000,
       },
     });
     assert.ok(Object.isFrozen(config.scale));
@@ -251,12 +273,62 @@ describe('loadConfig', () => {
   it('holds leases and attempts to what Pub/Sub accepts on the gcp backend only', () => {
     assert.equal(loadConfig({ LEASE_SECONDS: '2', MAX_ATTEMPTS: '1' }).leaseSeconds, 2);
     assert.throws(
-      () => loadConfig({ BACKEND: 'gcp', LEASE_SECONDS: '2' }),
+      () => loadConfig({ BACKEND: 'gcp', PRODUCTION: 'false', LEASE_SECONDS: '2' }),
       configErrorFor('LEASE_SECONDS', /10 to 600/),
     );
     assert.throws(
-      () => loadConfig({ BACKEND: 'gcp', MAX_ATTEMPTS: '3' }),
+      () => loadConfig({ BACKEND: 'gcp', PRODUCTION: 'false', MAX_ATTEMPTS: '3' }),
       configErrorFor('MAX_ATTEMPTS', /5 to 100/),
+    );
+  });
+
+  it('takes PRODUCTION as its own setting: not implied by the backend, refused when contradictory', () => {
+    const project = { GOOGLE_CLOUD_PROJECT: 'my-project-123' };
+    const emulators = { PUBSUB_EMULATOR_HOST: '127.0.0.1:8085' };
+    const secrets = { API_KEYS: apiKey, WEBHOOK_SECRETS: webhookSecret };
+    // Off by default, on either backend: the Google Cloud adapters on emulators need no keys.
+    assert.equal(loadConfig({}).production, false);
+    const onEmulators = loadConfig({ BACKEND: 'gcp', ...project, ...emulators });
+    assert.equal(onEmulators.production, false);
+    assert.equal(onEmulators.auth.mode, 'open');
+    // On, it requires keys and secrets whatever the backend (SQLite can serve a deployment).
+    assert.throws(
+      () => loadConfig({ PRODUCTION: 'true', API_KEYS: apiKey }),
+      configErrorFor('WEBHOOK_SECRETS', /PRODUCTION=true/),
+    );
+    assert.throws(
+      () => loadConfig({ PRODUCTION: 'true', WEBHOOK_SECRETS: webhookSecret }),
+      configErrorFor('API_KEYS', /PRODUCTION=true/),
+    );
+    const embedded = loadConfig({ PRODUCTION: 'true', ...secrets });
+    assert.equal(embedded.production, true);
+    assert.equal(embedded.auth.mode, 'required');
+    // AUTH_MODE=open stays a deliberate choice (workers; an API behind Cloud Run IAM).
+    assert.equal(
+      loadConfig({ PRODUCTION: 'true', AUTH_MODE: 'open', WEBHOOK_SECRETS: webhookSecret }).auth
+        .mode,
+      'open',
+    );
+    // Contradictions stop the start-up, naming PRODUCTION.
+    assert.throws(
+      () =>
+        loadConfig({ PRODUCTION: 'true', ...secrets, BACKEND: 'gcp', ...project, ...emulators }),
+      configErrorFor('PRODUCTION', /contradicts PUBSUB_EMULATOR_HOST/),
+    );
+    assert.throws(
+      () =>
+        loadConfig({ PRODUCTION: 'true', ...secrets, FIRESTORE_EMULATOR_HOST: '127.0.0.1:8086' }),
+      configErrorFor('PRODUCTION', /contradicts FIRESTORE_EMULATOR_HOST/),
+    );
+    // BACKEND=gcp on Google Cloud itself used to mean production: it must now say which.
+    assert.throws(
+      () => loadConfig({ BACKEND: 'gcp', ...project, ...secrets }),
+      configErrorFor('PRODUCTION', /must be set when BACKEND=gcp/),
+    );
+    assert.equal(loadConfig({ BACKEND: 'gcp', PRODUCTION: 'false', ...project }).auth.mode, 'open');
+    assert.throws(
+      () => loadConfig({ PRODUCTION: 'maybe' }),
+      configErrorFor('PRODUCTION', /true or false/),
     );
   });
 

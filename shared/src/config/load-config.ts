@@ -1,6 +1,7 @@
 import { type AuthConfig, readAuthConfig } from './auth-config.ts';
 import { type CloudRunTask, readCloudRunTask } from './cloud-run-task.ts';
 import { configDefaults as defaults } from './config-defaults.ts';
+import { type ConfigDurationsMs, configDurationsMs } from './config-durations.ts';
 import { type GcpConfig, readGcpConfig } from './gcp-config.ts';
 import { type ModelLocation, readModelLocation } from './model-location.ts';
 import { type OpenAiConfig, readOpenAiConfig } from './openai-config.ts';
@@ -12,6 +13,7 @@ import {
   readRaw,
   readString,
 } from './parse-env.ts';
+import { readProduction } from './production-setting.ts';
 import { readScaleConfig, type ScaleConfig } from './scale-config.ts';
 import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
@@ -42,6 +44,8 @@ export interface Config {
   readonly port: number;
   /** HOST, or null when unset (see configDefaults.host). */
   readonly host: string | null;
+  /** PRODUCTION: a deployment (keys and webhook secrets required); see production-setting.ts. */
+  readonly production: boolean;
   readonly backend: Backend;
   /** Folder of the embedded SQLite database. */
   readonly dataDir: string;
@@ -91,6 +95,8 @@ export interface Config {
   readonly cloudRun: CloudRunTask | null;
   /** The launcher: workers started or sized from the backlog (SCALE_*); mode off by default. */
   readonly scale: ScaleConfig;
+  /** The *Seconds settings above in milliseconds, converted once (config-durations.ts). */
+  readonly durationsMs: ConfigDurationsMs;
 }
 
 /**
@@ -99,9 +105,11 @@ export interface Config {
  */
 export function loadConfig(env: Env): Config {
   const backend = readChoice(env, 'BACKEND', backends, defaults.backend);
-  const config: Config = {
+  const production = readProduction(env, backend);
+  const config: Omit<Config, 'durationsMs'> = {
     port: readInteger(env, 'PORT', { min: 0, max: 65_535 }, defaults.port),
     host: readRaw(env, 'HOST') ?? defaults.host,
+    production,
     backend,
     dataDir: readString(env, 'DATA_DIR', defaults.dataDir),
     model: Object.freeze(readModelLocation(env, 'MODEL_URI')),
@@ -188,11 +196,11 @@ export function loadConfig(env: Env): Config {
     ),
 
     gcp: backend === 'gcp' ? Object.freeze(readGcpConfig(env)) : null,
-    webhooks: Object.freeze(readWebhookConfig(env, backend)),
+    webhooks: Object.freeze(readWebhookConfig(env, production)),
     openai: Object.freeze(readOpenAiConfig(env)),
-    auth: Object.freeze(readAuthConfig(env, backend)),
+    auth: Object.freeze(readAuthConfig(env, production)),
     cloudRun: readCloudRunTask(env),
     scale: Object.freeze(readScaleConfig(env, backend)),
   };
-  return Object.freeze(config);
+  return Object.freeze({ ...config, durationsMs: configDurationsMs(config) });
 }

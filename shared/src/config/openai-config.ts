@@ -1,3 +1,4 @@
+import { configDefaults as defaults } from './config-defaults.ts';
 import { ConfigError } from './config-error.ts';
 import { readModelLocation } from './model-location.ts';
 import { type Env, readInteger, readString } from './parse-env.ts';
@@ -25,31 +26,20 @@ export interface OpenAiConfig {
   readonly filesLocation: { readonly bucket: string; readonly prefix: string } | null;
 }
 
-export const openAiDefaults = {
-  /** What the default model folder holds: GPT-2 (or its tiny stand-in, same tokenizer). */
-  modelName: 'gpt2',
-  /** OpenAI's Batch API limit per input file. */
-  maxFileBytes: 200 * 1024 * 1024,
-  /** OpenAI's Batch API limit per input file. */
-  maxFileLines: 50_000,
-  /** Unset: no Cloud Storage folder, so Files and Batches are off on BACKEND=gcp. */
-  filesLocation: null,
-} as const;
-
 export function readOpenAiConfig(env: Env): OpenAiConfig {
   return {
-    modelName: readString(env, 'MODEL_NAME', openAiDefaults.modelName),
+    modelName: readString(env, 'MODEL_NAME', defaults.modelName),
     maxFileBytes: readInteger(
       env,
       'OPENAI_MAX_FILE_BYTES',
-      { min: 1_024, max: openAiDefaults.maxFileBytes },
-      openAiDefaults.maxFileBytes,
+      { min: 1_024, max: defaults.openaiMaxFileBytes },
+      defaults.openaiMaxFileBytes,
     ),
     maxFileLines: readInteger(
       env,
       'OPENAI_MAX_FILE_LINES',
-      { min: 1, max: openAiDefaults.maxFileLines },
-      openAiDefaults.maxFileLines,
+      { min: 1, max: defaults.openaiMaxFileLines },
+      defaults.openaiMaxFileLines,
     ),
     filesLocation: readFilesLocation(env),
   };
@@ -57,7 +47,7 @@ export function readOpenAiConfig(env: Env): OpenAiConfig {
 
 function readFilesLocation(env: Env): OpenAiConfig['filesLocation'] {
   if (env.OPENAI_FILES_URI === undefined || env.OPENAI_FILES_URI.trim() === '') {
-    return null;
+    return defaults.openaiFilesUri;
   }
   const location = readModelLocation(env, 'OPENAI_FILES_URI');
   if (location.kind !== 'gcs') {

@@ -59,3 +59,21 @@ export function readChoice<const T extends string>(
   }
   return match;
 }
+
+const trueWords = ['true', '1', 'yes', 'on'];
+const falseWords = ['false', '0', 'no', 'off'];
+
+/** true/false (also 1/0, yes/no, on/off), compared case-insensitively. */
+export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readRaw(env, name)?.toLowerCase();
+  if (raw === undefined) {
+    return fallback;
+  }
+  if (trueWords.includes(raw)) {
+    return true;
+  }
+  if (falseWords.includes(raw)) {
+    return false;
+  }
+  throw new ConfigError(name, `${name} must be true or false, got "${raw}"`);
+}

@@ -1,4 +1,5 @@
 import { readApiOrigin } from './api-origin.ts';
+import { configDefaults as defaults } from './config-defaults.ts';
 import { ConfigError } from './config-error.ts';
 import { type Env, readChoice, readInteger, readRaw } from './parse-env.ts';
 
@@ -30,21 +31,13 @@ export interface ScaleConfig {
   readonly apiEndpoint: URL | null;
 }
 
-export const scaleDefaults = {
-  minWorkers: 0,
-  maxWorkers: 10,
-  jobsPerWorker: 100,
-  idleSeconds: 300,
-  intervalSeconds: 15,
-} as const;
-
 const jobPattern =
   /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/jobs\/[a-z][a-z0-9-]{0,62}$/;
 const poolPattern =
   /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/workerPools\/[a-z][a-z0-9-]{0,62}$/;
 
 export function readScaleConfig(env: Env, backend: 'embedded' | 'gcp'): ScaleConfig {
-  const mode = readChoice(env, 'SCALE_MODE', scaleModes, 'off');
+  const mode = readChoice(env, 'SCALE_MODE', scaleModes, defaults.scaleMode);
   if (mode !== 'off' && backend !== 'gcp') {
     throw new ConfigError(
       'SCALE_MODE',
@@ -74,7 +67,7 @@ export function readScaleConfig(env: Env, backend: 'embedded' | 'gcp'): ScaleCon
     env,
     'SCALE_MIN_WORKERS',
     { min: 0, max: 1_000 },
-    scaleDefaults.minWorkers,
+    defaults.scaleMinWorkers,
   );
   if (mode === 'job' && minWorkers > 0) {
     throw new ConfigError(
@@ -87,7 +80,7 @@ export function readScaleConfig(env: Env, backend: 'embedded' | 'gcp'): ScaleCon
     env,
     'SCALE_MAX_WORKERS',
     { min: 1, max: 10_000 },
-    scaleDefaults.maxWorkers,
+    defaults.scaleMaxWorkers,
   );
   if (maxWorkers < minWorkers) {
     throw new ConfigError(
@@ -105,19 +98,19 @@ export function readScaleConfig(env: Env, backend: 'embedded' | 'gcp'): ScaleCon
       env,
       'SCALE_JOBS_PER_WORKER',
       { min: 1, max: 1_000_000 },
-      scaleDefaults.jobsPerWorker,
+      defaults.scaleJobsPerWorker,
     ),
     idleSeconds: readInteger(
       env,
       'SCALE_IDLE_SECONDS',
       { min: 0, max: 86_400 },
-      scaleDefaults.idleSeconds,
+      defaults.scaleIdleSeconds,
     ),
     intervalSeconds: readInteger(
       env,
       'SCALE_INTERVAL_SECONDS',
       { min: 1, max: 3_600 },
-      scaleDefaults.intervalSeconds,
+      defaults.scaleIntervalSeconds,
     ),
     apiEndpoint: readApiOrigin(env, 'CLOUD_RUN_API_ENDPOINT', '/v2/...'),
   };

@@ -13,7 +13,7 @@ function failsOn(variable: string, pattern: RegExp) {
 
 describe('readWebhookConfig', () => {
   it('defaults to the Standard Webhooks schedule, 10 s, strict addresses, no secrets', () => {
-    const config = readWebhookConfig({}, 'embedded');
+    const config = readWebhookConfig({}, false);
     assert.deepEqual(
       config.retryScheduleMs,
       [
@@ -40,7 +40,7 @@ describe('readWebhookConfig', () => {
         WEBHOOK_PUBSUB_TOPIC: 'hooks',
         WEBHOOK_PUBSUB_SUBSCRIPTION: 'hooks-sub',
       },
-      'gcp',
+      true,
     );
     assert.deepEqual(config, {
       secrets: [a, b],
@@ -55,7 +55,7 @@ describe('readWebhookConfig', () => {
   });
 
   it('needs a secret on gcp and refuses malformed ones without echoing them', () => {
-    assert.throws(() => readWebhookConfig({}, 'gcp'), failsOn('WEBHOOK_SECRETS', /BACKEND=gcp/));
+    assert.throws(() => readWebhookConfig({}, true), failsOn('WEBHOOK_SECRETS', /PRODUCTION=true/));
     for (const bad of [
       'whsec_short',
       secret(16),
@@ -63,7 +63,7 @@ describe('readWebhookConfig', () => {
       'sk_abcdefghijklmnopqrstuvwxyz012345',
     ]) {
       assert.throws(
-        () => readWebhookConfig({ WEBHOOK_SECRETS: `${secret(32)} ${bad}` }, 'embedded'),
+        () => readWebhookConfig({ WEBHOOK_SECRETS: `${secret(32)} ${bad}` }, false),
         (error: unknown) =>
           failsOn('WEBHOOK_SECRETS', /entry 2/)(error) && !(error as Error).message.includes(bad),
       );
@@ -73,22 +73,22 @@ describe('readWebhookConfig', () => {
   it('refuses malformed schedules, allowlists and booleans, naming the variable', () => {
     for (const schedule of ['5', '1d', '0,,5s', '5s;10s', '0,169h', '5s,10s']) {
       assert.throws(
-        () => readWebhookConfig({ WEBHOOK_RETRY_SCHEDULE: schedule }, 'embedded'),
+        () => readWebhookConfig({ WEBHOOK_RETRY_SCHEDULE: schedule }, false),
         failsOn('WEBHOOK_RETRY_SCHEDULE', /WEBHOOK_RETRY_SCHEDULE/),
         schedule,
       );
     }
     assert.throws(
-      () => readWebhookConfig({ WEBHOOK_ALLOW_HOSTS: '10.0.0.0/40' }, 'embedded'),
+      () => readWebhookConfig({ WEBHOOK_ALLOW_HOSTS: '10.0.0.0/40' }, false),
       failsOn('WEBHOOK_ALLOW_HOSTS', /10\.0\.0\.0\/40/),
     );
     assert.throws(
-      () => readWebhookConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' }, 'embedded'),
+      () => readWebhookConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' }, false),
       failsOn('WEBHOOK_ALLOW_PRIVATE', /true or false/),
     );
   });
 
   it('`none` is an explicit empty allowlist (strict even under npm start)', () => {
-    assert.deepEqual(readWebhookConfig({ WEBHOOK_ALLOW_HOSTS: 'none' }, 'embedded').allowHosts, []);
+    assert.deepEqual(readWebhookConfig({ WEBHOOK_ALLOW_HOSTS: 'none' }, false).allowHosts, []);
   });
 });

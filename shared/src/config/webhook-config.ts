@@ -1,6 +1,7 @@
 import { webhookAddressPolicy } from '../webhooks/webhook-address-policy.ts';
+import { configDefaults as defaults } from './config-defaults.ts';
 import { ConfigError } from './config-error.ts';
-import { type Env, readInteger, readRaw, readString } from './parse-env.ts';
+import { type Env, readBoolean, readInteger, readRaw, readString } from './parse-env.ts';
 
 /**
  * The webhook section of the configuration (variables WEBHOOK_*). Read by the API (the
@@ -37,26 +38,16 @@ export interface WebhookConfig {
   readonly pubsubSubscription: string;
 }
 
-export const webhookDefaults = {
-  /** The Standard Webhooks schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (~3 days in all). */
-  retrySchedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h',
-  /** Standard Webhooks suggests 15-30 s; 10 s keeps a slow receiver from tying up workers. */
-  timeoutMs: 10_000,
-  /** Attempts mostly wait on the network, so many run at once on one core. */
-  concurrency: 32,
-  pubsubTopic: 'warmgen-webhooks',
-  pubsubSubscription: 'warmgen-webhooks-delivery',
-} as const;
-
 const durationPattern = /^(\d+)(ms|s|m|h)?$/;
 const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 
-export function readWebhookConfig(env: Env, backend: 'embedded' | 'gcp'): WebhookConfig {
+/** `production` (PRODUCTION=true) requires secrets: a deployment never signs with none. */
+export function readWebhookConfig(env: Env, production: boolean): WebhookConfig {
   const secrets = readSecrets(env, 'WEBHOOK_SECRETS');
-  if (secrets.length === 0 && backend === 'gcp') {
+  if (secrets.length === 0 && production) {
     throw new ConfigError(
       'WEBHOOK_SECRETS',
-      'WEBHOOK_SECRETS must be set when BACKEND=gcp (one or more whsec_… secrets, space-separated)',
+      'WEBHOOK_SECRETS must be set when PRODUCTION=true (one or more whsec_… secrets, space-separated)',
     );
   }
   return {
@@ -66,21 +57,21 @@ export function readWebhookConfig(env: Env, backend: 'embedded' | 'gcp'): Webhoo
       env,
       'WEBHOOK_TIMEOUT_MS',
       { min: 100, max: 60_000 },
-      webhookDefaults.timeoutMs,
+      defaults.webhookTimeoutMs,
     ),
     concurrency: readInteger(
       env,
       'WEBHOOK_CONCURRENCY',
       { min: 1, max: 1_000 },
-      webhookDefaults.concurrency,
+      defaults.webhookConcurrency,
     ),
-    allowHosts: readAllowHosts(env, 'WEBHOOK_ALLOW_HOSTS'),
-    allowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
-    pubsubTopic: readString(env, 'WEBHOOK_PUBSUB_TOPIC', webhookDefaults.pubsubTopic),
+    allowHosts: readAllowHosts(env, 'WEBHOOK_ALLOW_HOSTS') ?? defaults.webhookAllowHosts,
+    allowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE', defaults.webhookAllowPrivate),
+    pubsubTopic: readString(env, 'WEBHOOK_PUBSUB_TOPIC', defaults.webhookPubsubTopic),
     pubsubSubscription: readString(
       env,
       'WEBHOOK_PUBSUB_SUBSCRIPTION',
-      webhookDefaults.pubsubSubscription,
+      defaults.webhookPubsubSubscription,
     ),
   };
 }
@@ -114,7 +105,7 @@ function secretBytes(secret: string): number | null {
 }
 
 function readSchedule(env: Env, name: string): number[] {
-  const raw = readString(env, name, webhookDefaults.retrySchedule);
+  const raw = readString(env, name, defaults.webhookRetrySchedule);
   const steps = raw.split(',').map((step) => step.trim());
   const schedule = steps.map((step) => {
     const match = durationPattern.exec(step);
@@ -151,21 +142,4 @@ function readAllowHosts(env: Env, name: string): string[] | null {
     throw new ConfigError(name, `${name}: ${(error as Error).message}`, { cause: error });
   }
   return entries;
-}
-
-const trueWords = ['true', '1', 'yes', 'on'];
-const falseWords = ['false', '0', 'no', 'off'];
-
-export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = readRaw(env, name)?.toLowerCase();
-  if (raw === undefined) {
-    return fallback;
-  }
-  if (trueWords.includes(raw)) {
-    return true;
-  }
-  if (falseWords.includes(raw)) {
-    return false;
-  }
-  throw new ConfigError(name, `${name} must be true or false, got "${raw}"`);
 }

@@ -11,15 +11,15 @@ interface SweeperLogger {
 /** The orphan sweeper as every API process runs it: timings from config, outcomes logged. */
 export function startConfiguredOrphanSweeper(
   backend: { store: JobStore; queue: JobQueue },
-  config: Pick<Config, 'orphanAgeSeconds' | 'orphanSweepIntervalSeconds'>,
+  config: Pick<Config, 'durationsMs'>,
   log: SweeperLogger,
 ): OrphanSweeper {
   return startOrphanSweeper({
     store: backend.store,
     queue: backend.queue,
     now: Date.now,
-    olderThanMs: config.orphanAgeSeconds * 1000,
-    intervalMs: config.orphanSweepIntervalSeconds * 1000,
+    olderThanMs: config.durationsMs.orphanAgeMs,
+    intervalMs: config.durationsMs.orphanSweepIntervalMs,
     onRepublished: (count) => log.warn({ count }, 'queued jobs whose publish had failed'),
     onError: (error) => log.error({ err: error }, 'orphan sweep failed; retrying next interval'),
   });

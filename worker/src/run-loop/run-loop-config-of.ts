@@ -2,8 +2,8 @@ import type { Config } from '@warmgen/shared/config/load-config.ts';
 import type { RunLoopConfig } from './run-loop-config.ts';
 
 /**
- * The run loop's settings from the process configuration, seconds turned into the
- * milliseconds the loop counts in: the one place both mains (worker, npm start) get them.
+ * The run loop's settings from the process configuration (its durations in milliseconds,
+ * as loadConfig converted them): the one place both mains (worker, npm start) get them.
  * Drain mode's idle exit applies to the worker main only: `npm start` also serves the API,
  * which must not stop taking jobs because the queue was quiet for a while.
  */
@@ -16,12 +16,12 @@ export function runLoopConfigOf(
     maxBatch: engineMaxBatch,
     batchPolicy: config.batchPolicy,
     batchWindowMs: config.batchWindowMs,
-    leaseMs: config.leaseSeconds * 1000,
+    leaseMs: config.durationsMs.leaseMs,
     maxAttempts: config.maxAttempts,
-    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    shutdownGraceMs: config.durationsMs.shutdownGraceMs,
     idleExitMs:
       role === 'worker' && config.workerMode === 'drain'
-        ? config.drainIdleSeconds * 1000
+        ? config.durationsMs.drainIdleMs
         : undefined,
   };
 }

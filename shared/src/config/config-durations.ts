@@ -1,0 +1,44 @@
+import type { Config } from './load-config.ts';
+
+/**
+ * The configuration's durations in the unit the code counts in. The variables are in
+ * seconds, as people set them (LEASE_SECONDS, ...); timers, leases and the run loop work in
+ * milliseconds. loadConfig converts once, here, into `config.durationsMs` (config-durations
+ * .test.ts fails on a `Seconds * 1000` anywhere else), so no main or wiring file does its
+ * own arithmetic.
+ * MAX_WAIT_SECONDS stays in seconds: waits are in seconds on the API too.
+ */
+export interface ConfigDurationsMs {
+  readonly leaseMs: number;
+  readonly shutdownGraceMs: number;
+  /** Drain mode's idle exit (IDLE_EXIT_SECONDS). */
+  readonly drainIdleMs: number;
+  readonly orphanAgeMs: number;
+  readonly orphanSweepIntervalMs: number;
+  readonly scaleIdleMs: number;
+  readonly scaleIntervalMs: number;
+}
+
+const msPerSecond = 1_000;
+
+/** Called once, by loadConfig: everything else reads `config.durationsMs`. */
+export function configDurationsMs(
+  seconds: Pick<
+    Config,
+    | 'leaseSeconds'
+    | 'shutdownGraceSeconds'
+    | 'drainIdleSeconds'
+    | 'orphanAgeSeconds'
+    | 'orphanSweepIntervalSeconds'
+  > & { readonly scale: Pick<Config['scale'], 'idleSeconds' | 'intervalSeconds'> },
+): ConfigDurationsMs {
+  return Object.freeze({
+    leaseMs: seconds.leaseSeconds * msPerSecond,
+    shutdownGraceMs: seconds.shutdownGraceSeconds * msPerSecond,
+    drainIdleMs: seconds.drainIdleSeconds * msPerSecond,
+    orphanAgeMs: seconds.orphanAgeSeconds * msPerSecond,
+    orphanSweepIntervalMs: seconds.orphanSweepIntervalSeconds * msPerSecond,
+    scaleIdleMs: seconds.scale.idleSeconds * msPerSecond,
+    scaleIntervalMs: seconds.scale.intervalSeconds * msPerSecond,
+  });
+}
