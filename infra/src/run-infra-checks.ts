@@ -31,8 +31,11 @@ export const checkedPlans: readonly Readonly<Record<string, unknown>>[] = [
 /** Terraform variables without a default: what terraform.tfvars must give. */
 export const requiredTerraformVariables = ['project_id'];
 
-const backendIsGcp = (config: Config) =>
-  config.backend === 'gcp' ? [] : [`BACKEND is ${config.backend}, not gcp`];
+const backendIsGcp = (config: Config) => [
+  ...(config.backend === 'gcp' ? [] : [`BACKEND is ${config.backend}, not gcp`]),
+  // Keys and webhook secrets required: what BACKEND=gcp implied before PRODUCTION existed.
+  ...(config.production ? [] : ['PRODUCTION is not true']),
+];
 
 /** What each image's process needs from its configuration on Cloud Run. */
 export const imageExpectations: Readonly<Record<string, (config: Config) => string[]>> = {
@@ -69,7 +72,7 @@ export function serviceEnvRules(workloads: readonly Workload[], load: LoadConfig
     known: knownVariables(
       load,
       [{}, { BACKEND: 'gcp' }, ...environments(workloads)],
-      [exampleProject, ...secretSamples],
+      [exampleProject, ...secretSamples, 'true'],
     ),
     expectations: imageExpectations,
     secretSamples,

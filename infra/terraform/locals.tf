@@ -25,6 +25,8 @@ locals {
   # these values: every name must be one it reads, and every variable it requires must be
   # here with a value it accepts.
   common_env = {
+    # A deployment: keys and webhook secrets required (shared/src/config/production-setting.ts).
+    PRODUCTION                      = "true"
     BACKEND                         = "gcp"
     GOOGLE_CLOUD_PROJECT            = var.project_id
     LOG_LEVEL                       = var.log_level

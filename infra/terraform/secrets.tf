@@ -4,7 +4,7 @@
 # state. Cloud Run reads the latest version when an instance starts.
 #
 # - WEBHOOK_SECRETS: whsec_ secrets (space-separated for rotation) the workers sign webhook
-#   calls with; loadConfig requires it on every BACKEND=gcp process, the API included.
+#   calls with; loadConfig requires it on every PRODUCTION=true process, the API included.
 # - API_KEYS: keys the API accepts (Authorization: Bearer <key>), space-separated.
 
 resource "google_secret_manager_secret" "webhook_signing_secret" {

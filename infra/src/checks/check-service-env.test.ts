@@ -124,7 +124,7 @@ describe('checkServiceEnv', () => {
     }
   });
 
-  it('reports a process that would not run as the image needs (BACKEND, MODEL_URI, DEVICE)', async () => {
+  it('reports a process that would not run as the image needs (BACKEND, PRODUCTION, MODEL_URI, DEVICE)', async () => {
     const { workloads } = await workloadsOf([
       {
         file: 'locals.tf',
@@ -138,6 +138,9 @@ describe('checkServiceEnv', () => {
     assert.ok(problems.includes(`${job}: DEVICE is cuda in the CPU image`), problems.join('\n'));
     const noModel = withEnv(workloads, job, (env) => env.delete('MODEL_URI'));
     assert.ok(check(noModel).includes(`${job}: MODEL_URI is a builtin model, not gs://`));
+    // A deployment that says it is none would run without its keys being required.
+    const notProduction = withEnv(workloads, api, (env) => env.set('PRODUCTION', value('false')));
+    assert.ok(check(notProduction).includes(`${api}: PRODUCTION is not true`));
   });
 
   it('reports an image no expectation covers and an env block it cannot read', async () => {
