@@ -1,5 +1,3 @@
-import type { Config } from './load-config.ts';
-
 /**
  * The configuration's durations in the unit the code counts in. The variables are in
  * seconds, as people set them (LEASE_SECONDS, ...); timers, leases and the run loop work in
@@ -21,17 +19,18 @@ export interface ConfigDurationsMs {
 
 const msPerSecond = 1_000;
 
+/** The settings that are seconds (Config's fields of those names; no import: no cycle). */
+export interface ConfigSeconds {
+  readonly leaseSeconds: number;
+  readonly shutdownGraceSeconds: number;
+  readonly drainIdleSeconds: number;
+  readonly orphanAgeSeconds: number;
+  readonly orphanSweepIntervalSeconds: number;
+  readonly scale: { readonly idleSeconds: number; readonly intervalSeconds: number };
+}
+
 /** Called once, by loadConfig: everything else reads `config.durationsMs`. */
-export function configDurationsMs(
-  seconds: Pick<
-    Config,
-    | 'leaseSeconds'
-    | 'shutdownGraceSeconds'
-    | 'drainIdleSeconds'
-    | 'orphanAgeSeconds'
-    | 'orphanSweepIntervalSeconds'
-  > & { readonly scale: Pick<Config['scale'], 'idleSeconds' | 'intervalSeconds'> },
-): ConfigDurationsMs {
+export function configDurationsMs(seconds: ConfigSeconds): ConfigDurationsMs {
   return Object.freeze({
     leaseMs: seconds.leaseSeconds * msPerSecond,
     shutdownGraceMs: seconds.shutdownGraceSeconds * msPerSecond,
