@@ -1,4 +1,10 @@
+import {
+  createLoopLifecycle,
+  type Lifecycle,
+  LoopState,
+} from '@warmgen/shared/lifecycle/loop-lifecycle.ts';
 import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
+import { withinGrace } from '@warmgen/shared/lifecycle/within-grace.ts';
 import { AbortReason, abortRow, type BatchRow } from './batch-row.ts';
 import { startCancelWatcher } from './cancel-watcher.ts';
 import { drainDeadLetters } from './drain-dead-letters.ts';
@@ -31,7 +37,7 @@ import { claimRow, runRow } from './run-row.ts';
  *   row      a claimed job in the engine's running batch, with its own AbortSignal
  *   settle   write the row's fate to the store, then ack (done) or nack (run it again)
  *
- * States:
+ * States (the shared loop lifecycle, shared/src/lifecycle/loop-lifecycle.ts):
  *   idle      created; start() not called yet
  *   running   pulling while a slot is free; dead letters drained every few seconds
  *   stopping  stop() called: no more pulls. Running rows may finish within
@@ -42,13 +48,8 @@ import { claimRow, runRow } from './run-row.ts';
  * With batchPolicy 'static' (kept for comparison) the loop pulls only when nothing runs,
  * so a batch runs until its slowest row ends before the next one starts.
  */
-export const RunLoopState = {
-  idle: 'idle',
-  running: 'running',
-  stopping: 'stopping',
-  stopped: 'stopped',
-} as const;
-export type RunLoopState = (typeof RunLoopState)[keyof typeof RunLoopState];
+export const RunLoopState = LoopState;
+export type RunLoopState = LoopState;
 
 export interface RunLoopDeps {
   queue: RunLoopQueue;
@@ -64,14 +65,11 @@ export interface RunLoopDeps {
   now?: (() => number) | undefined;
 }
 
-export interface RunLoop {
-  start(): void;
-  /** Stops pulling, finishes or releases the batch in flight; resolves when the loop ended. */
-  stop(): Promise<void>;
-  /** Resolves when the loop has ended, by stop() or by drain mode's idle exit. */
-  readonly done: Promise<void>;
-  readonly state: RunLoopState;
-}
+/**
+ * stop() stops pulling and finishes or releases the batch in flight; `done` also resolves
+ * on drain mode's idle exit.
+ */
+export type RunLoop = Lifecycle;
 
 export function createRunLoop(deps: RunLoopDeps): RunLoop {
   const config = resolveRunLoopConfig(deps.config);
@@ -89,25 +87,37 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
   const { logger } = ctx;
   const capacity = Math.max(1, Math.min(config.maxBatch, deps.engine.maxBatchSize));
 
-  let state: RunLoopState = RunLoopState.idle;
-  // Read through a function so TypeScript does not narrow it across awaits: stop() changes it.
-  const isRunning = (): boolean => state === RunLoopState.running;
   /** Rows claimed and not settled yet, each with the promise of its settlement. */
   const inFlight = new Map<BatchRow, Promise<void>>();
   /** Resolved (and replaced) whenever a row settles: the loop waits on it when full. */
   let rowSettled = Promise.withResolvers<void>();
-  let loopEnded: Promise<void> = Promise.resolve();
-  let stopped: Promise<void> | null = null;
-  /** Aborted by stop(): ends back-off pauses and waits for a free slot early. */
-  const stopSignal = new AbortController();
-  const { promise: done, resolve: resolveDone } = Promise.withResolvers<void>();
   const leaseKeeper = { stop: async () => {} };
   const cancelWatcher = { stop: async () => {} };
-
-  const finish = (): void => {
-    state = RunLoopState.stopped;
-    resolveDone();
-  };
+  const stopWatchers = () => Promise.all([leaseKeeper.stop(), cancelWatcher.stop()]);
+  const rowsInFlight = () => inFlight.keys();
+  // The callbacks run from start() on, when everything below exists.
+  const lifecycle = createLoopLifecycle({
+    name: 'run loop',
+    loop,
+    onStart: () => {
+      logger.info({ workerId: ctx.workerId, capacity, ...config }, 'run loop started');
+      leaseKeeper.stop = startLeaseKeeper(ctx, rowsInFlight).stop;
+      cancelWatcher.stop = startCancelWatcher(ctx, rowsInFlight).stop;
+    },
+    onCrash: (error) => logger.error({ err: error }, 'run loop crashed'),
+    // Drain mode's idle exit (or a crash): nothing is running, stop the watchers.
+    onEndedByItself: async () => {
+      await Promise.all(inFlight.values());
+      await stopWatchers();
+    },
+    onStop: async (loopEnded) => {
+      logger.info({ shutdownGraceMs: config.shutdownGraceMs }, 'run loop stopping');
+      await stopLoop(loopEnded);
+      await stopWatchers();
+      logger.info({}, 'run loop stopped');
+    },
+  });
+  const { isRunning } = lifecycle;
 
   const start = (row: BatchRow): void => {
     const settled = runRow(ctx, row, () => inFlight.size).finally(() => {
@@ -123,7 +133,7 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
   /** Waits until a row settles (or stop() is called). */
   const slotFreed = async (): Promise<void> => {
     const stopping = new Promise<void>((resolve) =>
-      stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }),
+      lifecycle.stopSignal.addEventListener('abort', () => resolve(), { once: true }),
     );
     await Promise.race([rowSettled.promise, stopping]);
   };
@@ -206,23 +216,17 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
       } catch (error) {
         // A pull that failed (or a bug): back off instead of hot-looping against an outage.
         logger.error({ err: error }, 'run loop iteration failed; backing off');
-        await sleep(config.errorBackoffMs, stopSignal.signal);
+        await sleep(config.errorBackoffMs, lifecycle.stopSignal);
       }
     }
   }
 
   /** Running rows may finish within the grace period; then they are aborted and released. */
-  async function stopLoop(): Promise<void> {
-    const graceOver = new AbortController();
+  async function stopLoop(loopEnded: Promise<void>): Promise<void> {
     // Rows claimed by a pull that was in flight at stop() are started (and aborted) before
     // the loop ends, so they are in the map by then.
-    const allSettled = (): Promise<boolean> =>
-      loopEnded.then(() => Promise.all(inFlight.values())).then(() => true);
-    const ended = await Promise.race([
-      allSettled(),
-      sleep(config.shutdownGraceMs, graceOver.signal).then(() => false),
-    ]);
-    graceOver.abort();
+    const allSettled = (): Promise<unknown> => loopEnded.then(() => Promise.all(inFlight.values()));
+    const ended = await withinGrace(allSettled(), config.shutdownGraceMs);
     if (!ended) {
       logger.warn(
         {
@@ -239,49 +243,5 @@ export function createRunLoop(deps: RunLoopDeps): RunLoop {
     }
   }
 
-  const rowsInFlight = () => inFlight.keys();
-  return {
-    get state() {
-      return state;
-    },
-    done,
-    start() {
-      if (state !== RunLoopState.idle) {
-        throw new Error(`run loop cannot start: it is ${state}`);
-      }
-      state = RunLoopState.running;
-      logger.info({ workerId: ctx.workerId, capacity, ...config }, 'run loop started');
-      leaseKeeper.stop = startLeaseKeeper(ctx, rowsInFlight).stop;
-      cancelWatcher.stop = startCancelWatcher(ctx, rowsInFlight).stop;
-      loopEnded = loop()
-        .catch((error: unknown) => logger.error({ err: error }, 'run loop crashed'))
-        .then(async () => {
-          if (isRunning()) {
-            // Drain mode's idle exit (or a crash): nothing is running, stop the watchers.
-            await Promise.all(inFlight.values());
-            await Promise.all([leaseKeeper.stop(), cancelWatcher.stop()]);
-            finish();
-          }
-        });
-    },
-    stop() {
-      if (stopped !== null) {
-        return stopped;
-      }
-      if (state !== RunLoopState.running) {
-        finish();
-        stopped = Promise.resolve();
-        return stopped;
-      }
-      state = RunLoopState.stopping;
-      stopSignal.abort();
-      logger.info({ shutdownGraceMs: config.shutdownGraceMs }, 'run loop stopping');
-      stopped = stopLoop().then(async () => {
-        await Promise.all([leaseKeeper.stop(), cancelWatcher.stop()]);
-        finish();
-        logger.info({}, 'run loop stopped');
-      });
-      return stopped;
-    },
-  };
+  return lifecycle;
 }

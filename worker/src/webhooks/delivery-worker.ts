@@ -1,4 +1,10 @@
+import {
+  createLoopLifecycle,
+  type Lifecycle,
+  LoopState,
+} from '@warmgen/shared/lifecycle/loop-lifecycle.ts';
 import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
+import { withinGrace } from '@warmgen/shared/lifecycle/within-grace.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '@warmgen/shared/ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
@@ -22,20 +28,15 @@ import { createWebhookSigner } from './webhook-signer.ts';
  * has free attempt slots and delivers them concurrently (deliver-message.ts). It does no
  * I/O of its own: store, queue and sender are injected.
  *
- * States:
+ * States (the shared loop lifecycle, shared/src/lifecycle/loop-lifecycle.ts):
  *   idle      created; start() not called yet
  *   running   dispatching, pulling, delivering
  *   stopping  stop() called: no more pulls; attempts in flight may finish within
  *             shutdownGraceMs, the others' messages come back when their leases end
  *   stopped   `done` is resolved
  */
-export const DeliveryWorkerState = {
-  idle: 'idle',
-  running: 'running',
-  stopping: 'stopping',
-  stopped: 'stopped',
-} as const;
-export type DeliveryWorkerState = (typeof DeliveryWorkerState)[keyof typeof DeliveryWorkerState];
+export const DeliveryWorkerState = LoopState;
+export type DeliveryWorkerState = LoopState;
 
 export interface DeliveryWorkerDeps {
   events: WebhookEventStore;
@@ -54,39 +55,44 @@ export interface DeliveryWorkerDeps {
   random?: (() => number) | undefined;
 }
 
-export interface DeliveryWorker {
-  start(): void;
-  stop(): Promise<void>;
-  readonly done: Promise<void>;
-  readonly state: DeliveryWorkerState;
-}
+export type DeliveryWorker = Lifecycle;
 
 /** Pause after a failed turn (store or queue unreachable), so an outage is not hammered. */
 const errorBackoffMs = 1_000;
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const config = resolveDeliveryConfig(deps.config);
+  // The ports as given (events, jobs, queue, send, logger, workerId), the rest resolved.
+  const { secrets, registry, ...ports } = deps;
   const ctx: DeliveryContext = {
-    events: deps.events,
-    jobs: deps.jobs,
-    queue: deps.queue,
-    send: deps.send,
-    sign: createWebhookSigner(deps.secrets),
-    logger: deps.logger,
-    metrics: deps.registry ? createWebhookMetrics(deps.registry) : noopWebhookMetrics,
+    ...ports,
+    sign: createWebhookSigner(secrets),
+    metrics: registry ? createWebhookMetrics(registry) : noopWebhookMetrics,
     config,
-    workerId: deps.workerId,
     now: deps.now ?? Date.now,
     random: deps.random ?? Math.random,
   };
   const { logger } = ctx;
-  let state: DeliveryWorkerState = DeliveryWorkerState.idle;
-  const isRunning = (): boolean => state === DeliveryWorkerState.running;
   const inFlight = new Set<Promise<void>>();
-  const stopSignal = new AbortController();
-  let loopEnded: Promise<void> = Promise.resolve();
-  let stopped: Promise<void> | null = null;
-  const { promise: done, resolve: resolveDone } = Promise.withResolvers<void>();
+  // The callbacks run from start() on, when everything below exists.
+  const lifecycle = createLoopLifecycle({
+    name: 'webhook delivery worker',
+    loop,
+    onStart: () =>
+      logger.info(
+        {
+          workerId: ctx.workerId,
+          concurrency: config.concurrency,
+          timeoutMs: config.timeoutMs,
+          attempts: config.retryScheduleMs.length,
+          signingSecrets: secrets.length,
+        },
+        'webhook delivery worker started',
+      ),
+    onCrash: (error) => logger.error({ err: error }, 'webhook delivery loop crashed'),
+    onStop: drain,
+  });
+  const { isRunning, stopSignal } = lifecycle;
 
   function track(message: Parameters<typeof deliverMessage>[1]): void {
     const delivery = deliverMessage(ctx, message)
@@ -121,7 +127,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         }
         const free = config.concurrency - inFlight.size;
         if (free <= 0) {
-          await Promise.race([...inFlight, sleep(config.dispatchIntervalMs, stopSignal.signal)]);
+          await Promise.race([...inFlight, sleep(config.dispatchIntervalMs, stopSignal)]);
           continue;
         }
         const messages = await ctx.queue.pull(free, config.leaseMs, config.dispatchIntervalMs);
@@ -133,20 +139,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         }
       } catch (error) {
         logger.error({ err: error }, 'webhook delivery turn failed; backing off');
-        await sleep(errorBackoffMs, stopSignal.signal);
+        await sleep(errorBackoffMs, stopSignal);
       }
     }
   }
 
-  async function drain(): Promise<void> {
+  /** Attempts in flight may finish within the grace period; the others come back later. */
+  async function drain(loopEnded: Promise<void>): Promise<void> {
     await loopEnded;
-    const grace = new AbortController();
-    const finished = await Promise.race([
-      Promise.all(inFlight).then(() => true),
-      sleep(config.shutdownGraceMs, grace.signal).then(() => false),
-    ]);
-    grace.abort();
-    if (!finished) {
+    if (!(await withinGrace(Promise.all(inFlight), config.shutdownGraceMs))) {
       logger.warn(
         { inFlight: inFlight.size },
         'webhook attempts still in flight after the grace period; their messages come back later',
@@ -154,42 +155,5 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     }
   }
 
-  return {
-    get state() {
-      return state;
-    },
-    done,
-    start() {
-      if (state !== DeliveryWorkerState.idle) {
-        throw new Error(`webhook delivery worker cannot start: it is ${state}`);
-      }
-      state = DeliveryWorkerState.running;
-      logger.info(
-        {
-          workerId: ctx.workerId,
-          concurrency: config.concurrency,
-          timeoutMs: config.timeoutMs,
-          attempts: config.retryScheduleMs.length,
-          signingSecrets: deps.secrets.length,
-        },
-        'webhook delivery worker started',
-      );
-      loopEnded = loop().catch((error: unknown) =>
-        logger.error({ err: error }, 'webhook delivery loop crashed'),
-      );
-    },
-    stop() {
-      if (stopped !== null) {
-        return stopped;
-      }
-      const wasRunning = isRunning();
-      state = DeliveryWorkerState.stopping;
-      stopSignal.abort();
-      stopped = (wasRunning ? drain() : Promise.resolve()).then(() => {
-        state = DeliveryWorkerState.stopped;
-        resolveDone();
-      });
-      return stopped;
-    },
-  };
+  return lifecycle;
 }
