@@ -6,12 +6,12 @@ import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { allInterfaces } from '@warmgen/shared/config/config-defaults.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
-import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
 import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
 import { buildApi } from './build-api.ts';
+import { configuredApiDeps } from './configured-api-deps.ts';
 import type { Launcher } from './launcher/launcher.ts';
 import { nudgingQueue } from './launcher/nudging-queue.ts';
 import { startConfiguredLauncher } from './launcher/start-configured-launcher.ts';
@@ -22,20 +22,10 @@ let ready = true;
 // Accepted work nudges the launcher (SCALE_MODE=job|pool); set once the API's logger exists.
 let launcher: Launcher | null = null;
 const api = buildApi({
-  store: backend.store,
+  ...configuredApiDeps(config, backend),
   queue: nudgingQueue(backend.queue, () => launcher?.nudge()),
-  limits: config,
   isReady: () => ready,
   registry: new Registry(),
-  logger: loggerOptions(config.logLevel),
-  // Request lines join their Cloud Trace; the field needs the project (BACKEND=gcp).
-  traceProjectId: config.gcp?.projectId ?? null,
-  // Keys are required unless AUTH_MODE=open was chosen explicitly (loadConfig enforces it).
-  auth: config.auth,
-  openai: config.openai,
-  openaiStores: backend.openai,
-  ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
-  ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   // Strict unless the deployment allowlists hosts: no loopback default outside npm start.
   webhookGuard: {
     policy: configuredWebhookPolicy(config.webhooks),

@@ -4,11 +4,11 @@
  * This file wires adapters from configuration and nothing else.
  */
 import { buildApi } from '@warmgen/api/build-api.ts';
+import { configuredApiDeps } from '@warmgen/api/configured-api-deps.ts';
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
-import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
 import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
@@ -30,18 +30,10 @@ let ready = false;
 const security = localSecurityDefaults(config);
 
 const api = buildApi({
-  store,
+  ...configuredApiDeps(config, backend),
   queue,
-  limits: config,
   isReady: () => ready,
   registry,
-  logger: loggerOptions(config.logLevel),
-  traceProjectId: config.gcp?.projectId ?? null,
-  auth: config.auth,
-  openai: config.openai,
-  openaiStores: backend.openai,
-  ...(backend.webhooks ? { webhookEvents: backend.webhooks.events } : {}),
-  ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
   webhookGuard: security.webhookGuard,
 });
 const log = api.log;

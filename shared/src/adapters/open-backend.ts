@@ -16,11 +16,8 @@ import { SqliteWriteProbe } from './sqlite/sqlite-write-probe.ts';
 export interface Backend {
   store: JobStore;
   queue: JobQueue;
-  /**
-   * Webhook events and their delivery queue (SQLite; or Firestore + Pub/Sub). Null would
-   * mean a backend without webhook adapters: webhooks are then not sent.
-   */
-  webhooks: { events: WebhookEventStore; queue: WebhookDeliveryQueue } | null;
+  /** Webhook events and their delivery queue (SQLite; or Firestore + Pub/Sub). */
+  webhooks: { events: WebhookEventStore; queue: WebhookDeliveryQueue };
   /**
    * Uploaded files and OpenAI batch records, for /openai/v1 Files and Batches. Null where
    * the backend has no adapters for them yet (gcp): those routes then answer 503.

@@ -17,7 +17,7 @@ export interface StartedDeliveryWorker {
 /**
  * Wires the delivery worker for a main file: the backend's event store and queue, the
  * guarded sender with the configured policy and the system resolver, the configured
- * secrets and schedule. Null (and a warning) when the backend has no webhook adapters.
+ * secrets and schedule.
  */
 export function startDeliveryWorker(options: {
   backend: Backend;
@@ -28,15 +28,8 @@ export function startDeliveryWorker(options: {
   logger: Logger;
   registry: Registry;
   shutdownGraceMs: number;
-}): StartedDeliveryWorker | null {
+}): StartedDeliveryWorker {
   const { backend, webhooks, logger } = options;
-  if (backend.webhooks === null) {
-    logger.warn(
-      { backend: backend.description },
-      'webhooks are not delivered on this backend: it has no webhook event store yet',
-    );
-    return null;
-  }
   const sender = createWebhookSender({
     policy: options.policy,
     resolve: systemResolver,
