@@ -1,3 +1,5 @@
+import type { LeasedIdQueue } from './leased-id-queue.ts';
+
 /**
  * The job queue: at-least-once delivery of job ids to workers. A pulled message is leased
  * to the puller; it comes back (with deliveryAttempt + 1) when the lease expires or it is
@@ -12,14 +14,8 @@ export interface QueueMessage {
   readonly deliveryAttempt: number;
 }
 
-export interface JobQueue {
-  publish(jobIds: string[]): Promise<void>;
-  /**
-   * Up to max messages, leased for leaseMs. Waits up to waitMs for the first one; returns
-   * an empty array when none arrived.
-   */
-  pull(max: number, leaseMs: number, waitMs: number): Promise<QueueMessage[]>;
-  ack(message: QueueMessage): Promise<void>;
+/** publish takes job ids. */
+export interface JobQueue extends LeasedIdQueue<QueueMessage> {
   /** Makes the message available again now (counts as a delivery attempt). */
   nack(message: QueueMessage): Promise<void>;
   extendLease(message: QueueMessage, leaseMs: number): Promise<void>;
@@ -28,5 +24,4 @@ export interface JobQueue {
   ackDeadLetter(message: QueueMessage): Promise<void>;
   /** Messages waiting (not leased, not dead), for metrics and drain mode. */
   depth(): Promise<number>;
-  close(): Promise<void>;
 }

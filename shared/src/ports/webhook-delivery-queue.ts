@@ -1,3 +1,5 @@
+import type { LeasedIdQueue } from './leased-id-queue.ts';
+
 /**
  * The webhook delivery queue: at-least-once delivery of event ids to delivery workers,
  * apart from the job queue so a slow or dead receiver never holds up generation. A pulled
@@ -11,16 +13,11 @@ export interface DeliveryMessage {
   readonly eventId: string;
 }
 
-export interface WebhookDeliveryQueue {
-  publish(eventIds: string[]): Promise<void>;
-  /** Up to max messages leased for leaseMs; waits up to waitMs for the first. */
-  pull(max: number, leaseMs: number, waitMs: number): Promise<DeliveryMessage[]>;
-  /** Done with the event (delivered, gone, failed, or a duplicate). */
-  ack(message: DeliveryMessage): Promise<void>;
+/** publish takes event ids; ack once done with the event (delivered, gone, failed, a duplicate). */
+export interface WebhookDeliveryQueue extends LeasedIdQueue<DeliveryMessage> {
   /**
    * Brings the message back after delayMs. An adapter may cap the delay (Pub/Sub: 600 s);
    * the worker then finds the event not yet due and defers it again.
    */
   retryLater(message: DeliveryMessage, delayMs: number): Promise<void>;
-  close(): Promise<void>;
 }
