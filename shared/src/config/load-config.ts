@@ -19,7 +19,8 @@ import { readStorageApiEndpoint } from './storage-api-endpoint.ts';
 import { readWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 
 export const backends = ['embedded', 'gcp'] as const;
-export type Backend = (typeof backends)[number];
+/** BACKEND's values (the opened adapters are adapters/open-backend.ts's Backend). */
+export type BackendKind = (typeof backends)[number];
 export const devices = ['cpu', 'cuda', 'webgpu'] as const;
 export type Device = (typeof devices)[number];
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
@@ -46,7 +47,7 @@ export interface Config {
   readonly host: string | null;
   /** PRODUCTION: a deployment (keys and webhook secrets required); see production-setting.ts. */
   readonly production: boolean;
-  readonly backend: Backend;
+  readonly backend: BackendKind;
   /** Folder of the embedded SQLite database. */
   readonly dataDir: string;
   /** MODEL_URI, parsed. */

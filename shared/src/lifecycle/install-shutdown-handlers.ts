@@ -1,3 +1,4 @@
+import type { Logger } from '../logging/logger.ts';
 /**
  * One graceful shutdown per process, whatever starts it: SIGTERM (Cloud Run, Kubernetes),
  * SIGINT (Ctrl-C), or the main itself (drain mode's idle exit). The handler runs once, for
@@ -14,10 +15,7 @@ export interface SignalSource {
   off(event: ShutdownSignal, listener: (signal: ShutdownSignal) => void): unknown;
 }
 
-export interface ShutdownLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
+export type ShutdownLogger = Pick<Logger, 'info' | 'error'>;
 
 export interface ShutdownOptions {
   /**

@@ -1,18 +1,14 @@
 import type { Config } from '../config/load-config.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobStore } from '../ports/job-store.ts';
 import { type OrphanSweeper, startOrphanSweeper } from './orphan-sweeper.ts';
-
-interface SweeperLogger {
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
 
 /** The orphan sweeper as every API process runs it: timings from config, outcomes logged. */
 export function startConfiguredOrphanSweeper(
   backend: { store: JobStore; queue: JobQueue },
   config: Pick<Config, 'durationsMs'>,
-  log: SweeperLogger,
+  log: Pick<Logger, 'warn' | 'error'>,
 ): OrphanSweeper {
   return startOrphanSweeper({
     store: backend.store,

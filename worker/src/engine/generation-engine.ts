@@ -1,3 +1,4 @@
+import type { Device } from '@warmgen/shared/config/load-config.ts';
 import type { GenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { FinishReason } from '@warmgen/shared/domain/job.ts';
 
@@ -45,7 +46,8 @@ export interface GenerationOutput {
   };
 }
 
-export type Device = 'cpu' | 'cuda' | 'webgpu';
+// DEVICE's values, declared once with the configuration that reads them.
+export type { Device };
 
 export interface EngineOptions {
   /** Local folder holding config.json, tokenizer files and onnx/model.onnx. */

@@ -1,10 +1,7 @@
-/** The pino calling convention (fields first, message second), as the worker's logger. */
-export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
+import type { Logger } from '@warmgen/shared/logging/logger.ts';
 
-export interface HydrationLogger {
-  info: LogMethod;
-  warn: LogMethod;
-}
+/** What hydration logs with: the info and warn levels of the one Logger. */
+export type HydrationLogger = Pick<Logger, 'info' | 'warn'>;
 
 export interface HydrationProgress {
   /** Bytes of this hydration's downloads received so far (retried bytes not counted twice). */

@@ -1,6 +1,7 @@
 import type { Job } from '@warmgen/shared/domain/job.ts';
 import { traceFields } from '@warmgen/shared/logging/cloud-trace.ts';
-import type { Logger, LogMethod, RunLoopStore } from '../run-loop/run-loop-ports.ts';
+import type { Logger, LogMethod } from '@warmgen/shared/logging/logger.ts';
+import type { RunLoopStore } from '../run-loop/run-loop-ports.ts';
 
 /**
  * Puts the trace of the request that submitted a job on the worker's log lines for that

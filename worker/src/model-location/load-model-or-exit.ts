@@ -1,12 +1,12 @@
 import type { Config } from '@warmgen/shared/config/load-config.ts';
+import type { LogMethod } from '@warmgen/shared/logging/logger.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
 import { mallocTunablesWarning } from '../engine/malloc-tunables.ts';
 import { loadThreadedEngine } from '../engine/threaded-engine.ts';
 import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
 
-interface StartupLogger extends ModelFolderLogger {
-  fatal(fields: object, message: string): void;
-}
+/** Model-folder logging, and fatal for the line before the exit. */
+type StartupLogger = ModelFolderLogger & { fatal: LogMethod };
 
 /**
  * For the mains: makes the model folder local (build, path or hydration), loads it once in

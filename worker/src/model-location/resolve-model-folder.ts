@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { GcsModelSource } from '@warmgen/shared/adapters/gcs/gcs-model-source.ts';
 import type { ModelLocation } from '@warmgen/shared/config/model-location.ts';
+import type { Logger } from '@warmgen/shared/logging/logger.ts';
 import { hydrateModel } from '../hydration/hydrate-model.ts';
 import { ensureModel } from '../model-builder/ensure-model.ts';
 
@@ -13,10 +14,7 @@ export interface ResolvedModelFolder {
   standIn: boolean;
 }
 
-export interface ModelFolderLogger {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-}
+export type ModelFolderLogger = Pick<Logger, 'info' | 'warn'>;
 
 /**
  * Turns MODEL_URI into a local model folder: the built-in tiny stand-in (built once into

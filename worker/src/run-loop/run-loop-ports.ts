@@ -25,15 +25,8 @@ export interface RunLoopStream {
   intervalMs: number;
 }
 
-/** The pino calling convention: fields first, message second. */
-export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
-
-export interface Logger {
-  debug: LogMethod;
-  info: LogMethod;
-  warn: LogMethod;
-  error: LogMethod;
-}
+// The one logger shape, from shared/ (re-exported: the loop's ports are all named here).
+export type { Logger, LogMethod } from '@warmgen/shared/logging/logger.ts';
 
 /** How a job left this worker's hands. */
 export type JobOutcome = 'succeeded' | 'failed' | 'canceled' | 'released' | 'dead_lettered';

@@ -1,7 +1,7 @@
+import type { Logger } from '@warmgen/shared/logging/logger.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '@warmgen/shared/ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
-import type { Logger } from '../run-loop/run-loop-ports.ts';
 import type { WebhookMetrics } from './webhook-metrics.ts';
 import type { AttemptResult, WebhookPost } from './webhook-sender.ts';
 import type { SignWebhook } from './webhook-signer.ts';

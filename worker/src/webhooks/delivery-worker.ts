@@ -5,11 +5,11 @@ import {
 } from '@warmgen/shared/lifecycle/loop-lifecycle.ts';
 import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
 import { withinGrace } from '@warmgen/shared/lifecycle/within-grace.ts';
+import type { Logger } from '@warmgen/shared/logging/logger.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '@warmgen/shared/ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../run-loop/run-loop-ports.ts';
 import { deliverMessage } from './deliver-message.ts';
 import {
   type DeliveryConfig,

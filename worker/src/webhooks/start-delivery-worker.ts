@@ -1,10 +1,10 @@
 import type { Backend } from '@warmgen/shared/adapters/open-backend.ts';
 import type { WebhookConfig } from '@warmgen/shared/config/webhook-config.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import type { Logger } from '@warmgen/shared/logging/logger.ts';
 import { systemResolver } from '@warmgen/shared/webhooks/system-resolver.ts';
 import type { WebhookAddressPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../run-loop/run-loop-ports.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery-worker.ts';
 import { createWebhookSender } from './webhook-sender.ts';
 
