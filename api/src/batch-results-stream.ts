@@ -28,8 +28,12 @@ async function* resultPages(
 ) {
   const readPage = (after: Job | undefined) =>
     order === 'input'
-      ? store.listBatchJobsInInputOrder(batchId, after?.inputIndex ?? null, pageSize)
-      : store.listBatchJobs(batchId, after?.customId ?? null, pageSize);
+      ? store.listBatchJobsInInputOrder({
+          batchId,
+          afterInputIndex: after?.inputIndex ?? null,
+          limit: pageSize,
+        })
+      : store.listBatchJobs({ batchId, afterCustomId: after?.customId ?? null, limit: pageSize });
   let last: Job | undefined;
   for (;;) {
     const page = await readPage(last);

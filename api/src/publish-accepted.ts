@@ -23,7 +23,7 @@ export async function publishAccepted(
     const chunk = ids.slice(start, start + deps.chunkSize);
     try {
       await deps.queue.publish(chunk);
-      await deps.store.markPublished(chunk, deps.now());
+      await deps.store.markPublished({ ids: chunk, nowMs: deps.now() });
       published += chunk.length;
     } catch (error) {
       deps.log.warn(

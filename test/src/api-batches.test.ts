@@ -46,16 +46,20 @@ describe('batches', () => {
       // Published in chunks of 4: every job is on the queue once.
       assert.equal(await api.queue.depth(), 10);
 
-      const firstPage = await api.store.listBatchJobs(created.json.id, null, 100);
+      const firstPage = await api.store.listBatchJobs({
+        batchId: created.json.id,
+        afterCustomId: null,
+        limit: 100,
+      });
       const jobIdOf = new Map(firstPage.map((job) => [job.customId, job.id]));
       for (const customId of ['a', 'd', 'k']) {
         await completeAsWorker(api.store, jobIdOf.get(customId) ?? '', `text ${customId}`);
       }
-      await api.store.failJob(
-        jobIdOf.get('b') ?? '',
-        { code: 'boom', message: 'it broke' },
-        Date.now(),
-      );
+      await api.store.failJob({
+        id: jobIdOf.get('b') ?? '',
+        error: { code: 'boom', message: 'it broke' },
+        nowMs: Date.now(),
+      });
 
       const status = await sendJson(api.baseUrl, 'GET', `/v1/batches/${created.json.id}`);
       assert.equal(status.status, 200);
@@ -114,7 +118,11 @@ describe('batches', () => {
         body: `${jsonl.toReversed().join('\n')}\n`,
       });
       assert.equal(uploaded.status, 202, uploaded.text);
-      const [first] = await api.store.listBatchJobsInInputOrder(created.json.id, null, 1);
+      const [first] = await api.store.listBatchJobsInInputOrder({
+        batchId: created.json.id,
+        afterInputIndex: null,
+        limit: 1,
+      });
       assert.equal(first?.customId, 'k');
       await completeAsWorker(api.store, first?.id ?? '', 'done early');
 
@@ -183,7 +191,11 @@ describe('batches', () => {
         url: 'https://example.com/h',
         events: ['batch.completed', 'generation.failed'],
       });
-      const jobs = await api.store.listBatchJobs(created.id, null, 10);
+      const jobs = await api.store.listBatchJobs({
+        batchId: created.id,
+        afterCustomId: null,
+        limit: 10,
+      });
       assert.deepEqual(
         jobs.map((job) => [job.customId, job.prompt, job.params.top_k]),
         [
@@ -201,11 +213,22 @@ describe('batches', () => {
     try {
       const items = ['x', 'y', 'z'].map((id) => ({ custom_id: id, prompt: id }));
       const created = await sendJson(api.baseUrl, 'POST', '/v1/batches', { items });
-      const jobs = await api.store.listBatchJobs(created.json.id, null, 10);
+      const jobs = await api.store.listBatchJobs({
+        batchId: created.json.id,
+        afterCustomId: null,
+        limit: 10,
+      });
       const [first, second] = jobs;
       assert.ok(first && second);
       await completeAsWorker(api.store, first.id, 'done');
-      assert.ok(await api.store.claimJob(second.id, 'w', 60_000, Date.now()));
+      assert.ok(
+        await api.store.claimJob({
+          id: second.id,
+          workerId: 'w',
+          leaseMs: 60_000,
+          nowMs: Date.now(),
+        }),
+      );
 
       const canceled = await sendJson(api.baseUrl, 'POST', `/v1/batches/${created.json.id}/cancel`);
       assert.equal(canceled.status, 200);
@@ -218,7 +241,7 @@ describe('batches', () => {
         canceled: 1,
       });
 
-      assert.ok(await api.store.markCanceled(second.id, 'w', Date.now()));
+      assert.ok(await api.store.markCanceled({ id: second.id, workerId: 'w', nowMs: Date.now() }));
       const after = await sendJson(api.baseUrl, 'GET', `/v1/batches/${created.json.id}`);
       assert.equal(after.json.status, 'canceled');
       assert.equal(after.json.cancel_requested, true);

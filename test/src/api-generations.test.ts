@@ -224,7 +224,14 @@ describe('POST /v1/generations/:id/cancel', () => {
       assert.match(again.json.error.message, /already canceled/);
 
       const running = await post('running');
-      assert.ok(await api.store.claimJob(running.json.id, 'w', 60_000, Date.now()));
+      assert.ok(
+        await api.store.claimJob({
+          id: running.json.id,
+          workerId: 'w',
+          leaseMs: 60_000,
+          nowMs: Date.now(),
+        }),
+      );
       const requested = await cancel(running.json.id);
       assert.equal(requested.status, 202);
       assert.equal(requested.json.status, 'running');

@@ -206,11 +206,21 @@ export const resultFor = (text: string): JobResult => ({
 
 /** Plays the worker's part through the store: claim, then complete. */
 export async function completeAsWorker(store: SqliteJobStore, jobId: string, text: string) {
-  const claimed = await store.claimJob(jobId, 'test-worker', 60_000, Date.now());
+  const claimed = await store.claimJob({
+    id: jobId,
+    workerId: 'test-worker',
+    leaseMs: 60_000,
+    nowMs: Date.now(),
+  });
   if (claimed === null) {
     throw new Error(`job ${jobId} could not be claimed`);
   }
-  const done = await store.completeJob(jobId, 'test-worker', resultFor(text), Date.now());
+  const done = await store.completeJob({
+    id: jobId,
+    workerId: 'test-worker',
+    result: resultFor(text),
+    nowMs: Date.now(),
+  });
   if (!done) {
     throw new Error(`job ${jobId} could not be completed`);
   }

@@ -223,8 +223,16 @@ describe('webhook delivery in the API', () => {
           events: ['batch.completed', 'generation.failed'],
         },
       });
-      const [first] = await api.store.listBatchJobs(onlyBatch.json.id, null, 10);
-      const [second] = await api.store.listBatchJobs(perItem.json.id, null, 10);
+      const [first] = await api.store.listBatchJobs({
+        batchId: onlyBatch.json.id,
+        afterCustomId: null,
+        limit: 10,
+      });
+      const [second] = await api.store.listBatchJobs({
+        batchId: perItem.json.id,
+        afterCustomId: null,
+        limit: 10,
+      });
       assert.equal(first?.webhook, null);
       assert.deepEqual(second?.webhook, {
         url: 'https://hooks.example.com/b',

@@ -60,11 +60,16 @@ describe('FirestoreJobStore on the emulator', () => {
     const [done, failed, canceled, running, queued] = await s.store.createJobs(
       Array.from({ length: 5 }, () => newJobFixture()),
     );
-    await s.store.claimJob(done!.id, 'w', 60_000, t0Ms);
-    await s.store.completeJob(done!.id, 'w', resultFixture, t0Ms + 10);
-    await s.store.failJob(failed!.id, { code: 'x', message: 'y' }, t0Ms + 20);
-    await s.store.requestCancel(canceled!.id, t0Ms + 30);
-    await s.store.claimJob(running!.id, 'w', 60_000, t0Ms);
+    await s.store.claimJob({ id: done!.id, workerId: 'w', leaseMs: 60_000, nowMs: t0Ms });
+    await s.store.completeJob({
+      id: done!.id,
+      workerId: 'w',
+      result: resultFixture,
+      nowMs: t0Ms + 10,
+    });
+    await s.store.failJob({ id: failed!.id, error: { code: 'x', message: 'y' }, nowMs: t0Ms + 20 });
+    await s.store.requestCancel({ id: canceled!.id, nowMs: t0Ms + 30 });
+    await s.store.claimJob({ id: running!.id, workerId: 'w', leaseMs: 60_000, nowMs: t0Ms });
 
     const expiry = async (id: string) => (await s.doc('jobs', id))?.expireAt?.toMillis();
     assert.equal(await expiry(done!.id), t0Ms + 10 + retentionDays * dayMs);
@@ -106,7 +111,7 @@ describe('FirestoreJobStore on the emulator', () => {
     const jobs = Array.from({ length: 24 }, (_, i) =>
       newJobFixture({ batchId, customId: `item-${String(i).padStart(2, '0')}` }),
     );
-    await s.store.createBatch(batchFixture(batchId, jobs.length), jobs);
+    await s.store.createBatch({ batch: batchFixture(batchId, jobs.length), jobs });
     const workers = ['w1', 'w2', 'w3', 'w4'];
     // Every worker tries every job (as duplicate deliveries would make it), in its own order.
     const won = await Promise.all(
@@ -114,8 +119,17 @@ describe('FirestoreJobStore on the emulator', () => {
         const mine: string[] = [];
         const order = jobs.map((_, i) => jobs[(i * (w + 1) * 5) % jobs.length]!);
         for (const job of order) {
-          if (await s.store.claimJob(job.id, worker, 60_000, t0Ms)) {
-            assert.ok(await s.store.completeJob(job.id, worker, resultFixture, t0Ms + 1));
+          if (
+            await s.store.claimJob({ id: job.id, workerId: worker, leaseMs: 60_000, nowMs: t0Ms })
+          ) {
+            assert.ok(
+              await s.store.completeJob({
+                id: job.id,
+                workerId: worker,
+                result: resultFixture,
+                nowMs: t0Ms + 1,
+              }),
+            );
             mine.push(job.id);
           }
         }
@@ -138,15 +152,15 @@ describe('FirestoreJobStore on the emulator', () => {
     const jobs = Array.from({ length: 35 }, (_, i) =>
       newJobFixture({ batchId, customId: `c${String(i).padStart(2, '0')}` }),
     );
-    await s.store.createBatch(batchFixture(batchId, 35), jobs);
+    await s.store.createBatch({ batch: batchFixture(batchId, 35), jobs });
     assert.equal((await s.store.getBatch(batchId))?.itemCount, 35);
-    const page = await s.store.listBatchJobs(batchId, 'c09', 100);
+    const page = await s.store.listBatchJobs({ batchId, afterCustomId: 'c09', limit: 100 });
     assert.deepEqual(
       page.map((job) => job.customId),
       jobs.slice(10).map((job) => job.customId),
     );
     assert.equal((await s.store.countBatchJobs(batchId)).queued, 35);
-    assert.equal(await s.store.cancelBatch(batchId, t0Ms), 35);
+    assert.equal(await s.store.cancelBatch({ batchId, nowMs: t0Ms }), 35);
   });
 
   it('a failed multi-commit batch leaves neither the batch nor its written jobs', async () => {
@@ -157,7 +171,7 @@ describe('FirestoreJobStore on the emulator', () => {
       newJobFixture({ batchId, customId: `c${String(i).padStart(2, '0')}` }),
     );
     jobs[22] = { ...jobs[22]!, id: existing!.id }; // the third commit fails: id taken
-    await assert.rejects(s.store.createBatch(batchFixture(batchId, 25), jobs));
+    await assert.rejects(s.store.createBatch({ batch: batchFixture(batchId, 25), jobs }));
     assert.equal(await s.store.getBatch(batchId), null);
     assert.equal(await s.store.getJob(jobs[0]!.id), null, 'the first commit was undone');
     assert.equal((await s.store.countJobs()).queued, 1);
@@ -170,7 +184,7 @@ describe('FirestoreJobStore on the emulator', () => {
       newJobFixture({ batchId, customId: 'x' }),
       newJobFixture({ batchId, customId: 'x' }),
     ];
-    await assert.rejects(s.store.createBatch(batchFixture(batchId, 2), jobs), /unique/);
+    await assert.rejects(s.store.createBatch({ batch: batchFixture(batchId, 2), jobs }), /unique/);
     assert.equal(await s.store.getBatch(batchId), null);
   });
 
@@ -181,9 +195,13 @@ describe('FirestoreJobStore on the emulator', () => {
     const [plain] = await s.store
       .createJobs([orphanBatchJob, newJobFixture()])
       .then((created) => created.slice(1));
-    assert.deepEqual(await s.store.listUnpublished(t0Ms + 1_000, 10), [plain!.id]);
+    assert.deepEqual(await s.store.listUnpublished({ createdBeforeMs: t0Ms + 1_000, limit: 10 }), [
+      plain!.id,
+    ]);
     assert.ok(await s.store.getJob(orphanBatchJob.id), 'within the grace period it stays');
-    assert.deepEqual(await s.store.listUnpublished(t0Ms + 61_000, 10), [plain!.id]);
+    assert.deepEqual(await s.store.listUnpublished({ createdBeforeMs: t0Ms + 61_000, limit: 10 }), [
+      plain!.id,
+    ]);
     assert.equal(await s.store.getJob(orphanBatchJob.id), null);
   });
 });

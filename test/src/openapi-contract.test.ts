@@ -92,7 +92,7 @@ describe('the README walk-through conforms to the OpenAPI document', () => {
       body: '{"items": [{"custom_id": "x1", "prompt": "Hi"}, {"custom_id": "x2", "prompt": "Bye"}]}',
     });
     assert.equal(envelope.status, 202);
-    const [firstItem] = await api.store.listBatchJobs(batchId, null, 10);
+    const [firstItem] = await api.store.listBatchJobs({ batchId, afterCustomId: null, limit: 10 });
     await completeAsWorker(api.store, firstItem?.id ?? '', 'done');
 
     assert.equal((await send('GET', `/v1/batches/${batchId}`)).status, 200);

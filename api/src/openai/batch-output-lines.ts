@@ -30,7 +30,11 @@ async function* pages(
 ) {
   let after: string | null = null;
   for (;;) {
-    const page = await store.listBatchJobs(batchId, after, options.pageSize);
+    const page = await store.listBatchJobs({
+      batchId,
+      afterCustomId: after,
+      limit: options.pageSize,
+    });
     const lines = page
       .map((job) => outputLine(job, kind, model, options.expired))
       .filter((line) => line !== null);

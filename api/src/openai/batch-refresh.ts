@@ -8,7 +8,11 @@ async function sumUsage(ctx: OpenAiContext, batchId: string) {
   const usage = { promptTokens: 0, completionTokens: 0 };
   let after: string | null = null;
   for (;;) {
-    const page = await ctx.store.listBatchJobs(batchId, after, ctx.resultsPageSize);
+    const page = await ctx.store.listBatchJobs({
+      batchId,
+      afterCustomId: after,
+      limit: ctx.resultsPageSize,
+    });
     for (const job of page) {
       usage.promptTokens += job.result?.promptTokens ?? 0;
       usage.completionTokens += job.result?.completionTokens ?? 0;
@@ -42,7 +46,7 @@ export async function refreshBatch(
   const open = () => counts.queued + counts.running;
   const nowMs = ctx.now();
   if (open() > 0 && current.expiredAtMs === null && nowMs >= current.expiresAtMs) {
-    await ctx.store.cancelBatch(record.id, nowMs);
+    await ctx.store.cancelBatch({ batchId: record.id, nowMs });
     current = (await batches.mark(record.id, 'expiredAtMs', nowMs)) ?? current;
     counts = await ctx.store.countBatchJobs(record.id);
   }

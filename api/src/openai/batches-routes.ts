@@ -134,7 +134,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
         }));
         // The warmgen batch first: once its jobs are recorded they run whatever happens
         // next; a record written before them could show a batch with no jobs as finished.
-        await store.createBatch(batch, jobs);
+        await store.createBatch({ batch, jobs });
         await batches.create(record);
         await publishAccepted(
           jobs.map((job) => job.id),
@@ -178,7 +178,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
         });
       }
       const nowMs = ctx.now();
-      await store.cancelBatch(fresh.record.id, nowMs);
+      await store.cancelBatch({ batchId: fresh.record.id, nowMs });
       const marked = await batches.mark(fresh.record.id, 'cancellingAtMs', nowMs);
       return view(marked ?? fresh.record);
     },

@@ -80,7 +80,9 @@ export const completionsRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = async
       if (open.length > 0) {
         // The client left, the server is closing or the wait ran out: the jobs would run
         // for nobody.
-        await Promise.all(stored.map((job) => store.requestCancel(job.id, ctx.now())));
+        await Promise.all(
+          stored.map((job) => store.requestCancel({ id: job.id, nowMs: ctx.now() })),
+        );
         throw new OpenAiError(ctx.closing.aborted ? 503 : 504, {
           message: ctx.closing.aborted
             ? 'the server is shutting down; retry'

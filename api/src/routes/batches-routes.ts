@@ -119,7 +119,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         traceId,
       }));
 
-      await store.createBatch(batch, jobs);
+      await store.createBatch({ batch, jobs });
       await publishAccepted(
         jobs.map((job) => job.id),
         { store, queue, now: ctx.now, log: request.log, chunkSize: ctx.publishChunkSize },
@@ -205,7 +205,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
     },
     async (request) => {
       const batch = await getBatchOr404(request);
-      const changed = await store.cancelBatch(batch.id, ctx.now());
+      const changed = await store.cancelBatch({ batchId: batch.id, nowMs: ctx.now() });
       const counts = await store.countBatchJobs(batch.id);
       if (changed === 0 && counts.queued + counts.running === 0) {
         throw new ApiError(

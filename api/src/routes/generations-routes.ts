@@ -182,7 +182,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       if (isTerminal(before.status)) {
         throw alreadyFinished(before);
       }
-      const after = await store.requestCancel(id, ctx.now());
+      const after = await store.requestCancel({ id, nowMs: ctx.now() });
       if (after === null) {
         throw notFound(id);
       }

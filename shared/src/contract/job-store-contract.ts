@@ -66,8 +66,11 @@ export function describeJobStoreContract(
       it('returns null for a job or batch that does not exist', async () => {
         assert.equal(await store().getJob('job_missing'), null);
         assert.equal(await store().getBatch('batch_missing'), null);
-        assert.equal(await store().claimJob('job_missing', 'w', leaseMs, t0Ms), null);
-        assert.equal(await store().requestCancel('job_missing', t0Ms), null);
+        assert.equal(
+          await store().claimJob({ id: 'job_missing', workerId: 'w', leaseMs, nowMs: t0Ms }),
+          null,
+        );
+        assert.equal(await store().requestCancel({ id: 'job_missing', nowMs: t0Ms }), null);
       });
 
       it('creates all jobs of a call or none', async () => {
@@ -83,8 +86,13 @@ export function describeJobStoreContract(
       it('dedupes by idempotency key, returning the existing job as it is now', async () => {
         const first = newJobFixture({ idempotencyKey: 'key-1' });
         await store().createJobs([first]);
-        await store().claimJob(first.id, 'w', leaseMs, t0Ms);
-        await store().completeJob(first.id, 'w', resultFixture, t0Ms);
+        await store().claimJob({ id: first.id, workerId: 'w', leaseMs, nowMs: t0Ms });
+        await store().completeJob({
+          id: first.id,
+          workerId: 'w',
+          result: resultFixture,
+          nowMs: t0Ms,
+        });
 
         const retry = newJobFixture({ idempotencyKey: 'key-1', prompt: 'retry' });
         const other = newJobFixture({ idempotencyKey: 'key-2' });
@@ -111,7 +119,12 @@ export function describeJobStoreContract(
     describe('leases', () => {
       it('claim records the worker, lease, attempt and start time', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        const claimed = await store().claimJob(job!.id, 'w1', leaseMs, t0Ms + 5);
+        const claimed = await store().claimJob({
+          id: job!.id,
+          workerId: 'w1',
+          leaseMs,
+          nowMs: t0Ms + 5,
+        });
         assert.equal(claimed?.status, 'running');
         assert.equal(claimed?.leaseOwner, 'w1');
         assert.equal(claimed?.leaseExpiresAtMs, t0Ms + 5 + leaseMs);
@@ -123,7 +136,9 @@ export function describeJobStoreContract(
       it('two concurrent claimers: exactly one wins', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
         const outcomes = await Promise.all(
-          ['w1', 'w2'].map((worker) => store().claimJob(job!.id, worker, leaseMs, t0Ms)),
+          ['w1', 'w2'].map((worker) =>
+            store().claimJob({ id: job!.id, workerId: worker, leaseMs, nowMs: t0Ms }),
+          ),
         );
         const winners = outcomes.filter((claimed) => claimed !== null);
         assert.equal(winners.length, 1);
@@ -132,45 +147,107 @@ export function describeJobStoreContract(
 
       it('an expired lease can be re-claimed; the first holder can no longer finish', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        assert.equal(await store().claimJob(job!.id, 'w2', leaseMs, t0Ms + leaseMs - 1), null);
-        const reclaimed = await store().claimJob(job!.id, 'w2', leaseMs, t0Ms + leaseMs);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        assert.equal(
+          await store().claimJob({
+            id: job!.id,
+            workerId: 'w2',
+            leaseMs,
+            nowMs: t0Ms + leaseMs - 1,
+          }),
+          null,
+        );
+        const reclaimed = await store().claimJob({
+          id: job!.id,
+          workerId: 'w2',
+          leaseMs,
+          nowMs: t0Ms + leaseMs,
+        });
         assert.equal(reclaimed?.leaseOwner, 'w2');
         assert.equal(reclaimed?.attempts, 2);
         assert.equal(
-          await store().completeJob(job!.id, 'w1', resultFixture, t0Ms + leaseMs),
+          await store().completeJob({
+            id: job!.id,
+            workerId: 'w1',
+            result: resultFixture,
+            nowMs: t0Ms + leaseMs,
+          }),
           false,
         );
-        assert.equal(await store().completeJob(job!.id, 'w2', resultFixture, t0Ms + leaseMs), true);
+        assert.equal(
+          await store().completeJob({
+            id: job!.id,
+            workerId: 'w2',
+            result: resultFixture,
+            nowMs: t0Ms + leaseMs,
+          }),
+          true,
+        );
       });
 
       it('renewing moves the expiry so others cannot claim', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        assert.equal(await store().renewLease(job!.id, 'w1', leaseMs, t0Ms + leaseMs - 1), true);
-        assert.equal(await store().claimJob(job!.id, 'w2', leaseMs, t0Ms + leaseMs + 1), null);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        assert.equal(
+          await store().renewLease({
+            id: job!.id,
+            workerId: 'w1',
+            leaseMs,
+            nowMs: t0Ms + leaseMs - 1,
+          }),
+          true,
+        );
+        assert.equal(
+          await store().claimJob({
+            id: job!.id,
+            workerId: 'w2',
+            leaseMs,
+            nowMs: t0Ms + leaseMs + 1,
+          }),
+          null,
+        );
         assert.equal((await store().getJob(job!.id))?.leaseExpiresAtMs, t0Ms + 2 * leaseMs - 1);
       });
 
       it('release returns the job to queued without a lease; the next claim counts again', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        assert.equal(await store().releaseJob(job!.id, 'w1'), true);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        assert.equal(await store().releaseJob({ id: job!.id, workerId: 'w1' }), true);
         const released = await store().getJob(job!.id);
         assert.equal(released?.status, 'queued');
         assert.equal(released?.leaseOwner, null);
         assert.equal(released?.leaseExpiresAtMs, null);
-        assert.equal((await store().claimJob(job!.id, 'w2', leaseMs, t0Ms + 1))?.attempts, 2);
+        assert.equal(
+          (await store().claimJob({ id: job!.id, workerId: 'w2', leaseMs, nowMs: t0Ms + 1 }))
+            ?.attempts,
+          2,
+        );
       });
     });
 
     describe('completion', () => {
       it('complete stores the result once; a second completion is refused', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        assert.equal(await store().completeJob(job!.id, 'w1', resultFixture, t0Ms + 9), true);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        assert.equal(
+          await store().completeJob({
+            id: job!.id,
+            workerId: 'w1',
+            result: resultFixture,
+            nowMs: t0Ms + 9,
+          }),
+          true,
+        );
         const other = { ...resultFixture, text: 'second' };
-        assert.equal(await store().completeJob(job!.id, 'w1', other, t0Ms + 10), false);
+        assert.equal(
+          await store().completeJob({
+            id: job!.id,
+            workerId: 'w1',
+            result: other,
+            nowMs: t0Ms + 10,
+          }),
+          false,
+        );
         const done = await store().getJob(job!.id);
         assert.equal(done?.status, 'succeeded');
         assert.deepEqual(done?.result, resultFixture);
@@ -181,7 +258,7 @@ export function describeJobStoreContract(
       it('fail stores the error and the finish time', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
         const error = { code: 'max_attempts', message: 'gave up after 5 deliveries' };
-        assert.equal(await store().failJob(job!.id, error, t0Ms + 3), true);
+        assert.equal(await store().failJob({ id: job!.id, error, nowMs: t0Ms + 3 }), true);
         const failed = await store().getJob(job!.id);
         assert.deepEqual(failed?.error, error);
         assert.equal(failed?.finishedAtMs, t0Ms + 3);
@@ -191,19 +268,25 @@ export function describeJobStoreContract(
     describe('cancel', () => {
       it('cancels a queued job at once', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        const canceled = await store().requestCancel(job!.id, t0Ms + 2);
+        const canceled = await store().requestCancel({ id: job!.id, nowMs: t0Ms + 2 });
         assert.equal(canceled?.status, 'canceled');
         assert.equal(canceled?.finishedAtMs, t0Ms + 2);
-        assert.equal(await store().claimJob(job!.id, 'w1', leaseMs, t0Ms + 3), null);
+        assert.equal(
+          await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms + 3 }),
+          null,
+        );
       });
 
       it('flags a running job; its worker then marks it canceled', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        const flagged = await store().requestCancel(job!.id, t0Ms + 1);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        const flagged = await store().requestCancel({ id: job!.id, nowMs: t0Ms + 1 });
         assert.equal(flagged?.status, 'running');
         assert.equal(flagged?.cancelRequested, true);
-        assert.equal(await store().markCanceled(job!.id, 'w1', t0Ms + 2), true);
+        assert.equal(
+          await store().markCanceled({ id: job!.id, workerId: 'w1', nowMs: t0Ms + 2 }),
+          true,
+        );
         const canceled = await store().getJob(job!.id);
         assert.equal(canceled?.status, 'canceled');
         assert.equal(canceled?.finishedAtMs, t0Ms + 2);
@@ -212,17 +295,33 @@ export function describeJobStoreContract(
 
       it('keeps the partial result a worker hands to markCanceled', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        await store().requestCancel(job!.id, t0Ms + 1);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        await store().requestCancel({ id: job!.id, nowMs: t0Ms + 1 });
         const partial: JobResult = {
           ...resultFixture,
           text: ' so far',
           completionTokens: 2,
           finishReason: 'canceled',
         };
-        assert.equal(await store().markCanceled(job!.id, 'w2', t0Ms + 2, partial), false);
+        assert.equal(
+          await store().markCanceled({
+            id: job!.id,
+            workerId: 'w2',
+            nowMs: t0Ms + 2,
+            result: partial,
+          }),
+          false,
+        );
         assert.equal((await store().getJob(job!.id))?.result, null);
-        assert.equal(await store().markCanceled(job!.id, 'w1', t0Ms + 2, partial), true);
+        assert.equal(
+          await store().markCanceled({
+            id: job!.id,
+            workerId: 'w1',
+            nowMs: t0Ms + 2,
+            result: partial,
+          }),
+          true,
+        );
         const canceled = await store().getJob(job!.id);
         assert.equal(canceled?.status, 'canceled');
         assert.equal(canceled?.leaseOwner, null);
@@ -231,9 +330,14 @@ export function describeJobStoreContract(
 
       it('leaves a finished job as it is', async () => {
         const [job] = await store().createJobs([newJobFixture()]);
-        await store().claimJob(job!.id, 'w1', leaseMs, t0Ms);
-        await store().completeJob(job!.id, 'w1', resultFixture, t0Ms);
-        const after = await store().requestCancel(job!.id, t0Ms + 1);
+        await store().claimJob({ id: job!.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        await store().completeJob({
+          id: job!.id,
+          workerId: 'w1',
+          result: resultFixture,
+          nowMs: t0Ms,
+        });
+        const after = await store().requestCancel({ id: job!.id, nowMs: t0Ms + 1 });
         assert.equal(after?.status, 'succeeded');
         assert.equal(after?.cancelRequested, false);
       });
@@ -245,7 +349,7 @@ export function describeJobStoreContract(
         const jobs = customIds.map((customId, inputIndex) =>
           newJobFixture({ batchId, customId, inputIndex }),
         );
-        await store().createBatch(batchFixture(batchId, jobs.length), jobs);
+        await store().createBatch({ batch: batchFixture(batchId, jobs.length), jobs });
         return { batchId, jobs };
       }
 
@@ -264,7 +368,7 @@ export function describeJobStoreContract(
         const seen: string[] = [];
         let cursor: string | null = null;
         for (let page = 0; page < 10; page += 1) {
-          const jobs = await store().listBatchJobs(batchId, cursor, 4);
+          const jobs = await store().listBatchJobs({ batchId, afterCustomId: cursor, limit: 4 });
           assert.ok(jobs.length <= 4);
           if (jobs.length === 0) {
             break;
@@ -274,7 +378,9 @@ export function describeJobStoreContract(
         }
         assert.deepEqual(seen, expected);
         const customIdsAfter = async (cursor: string, limit: number) =>
-          (await store().listBatchJobs(batchId, cursor, limit)).map((job) => job.customId);
+          (await store().listBatchJobs({ batchId, afterCustomId: cursor, limit })).map(
+            (job) => job.customId,
+          );
         assert.deepEqual(await customIdsAfter('item-10', 5), ['item-2']);
         assert.deepEqual(
           await customIdsAfter('b', 2),
@@ -282,7 +388,10 @@ export function describeJobStoreContract(
           'any string is a cursor',
         );
         assert.deepEqual(await customIdsAfter('item-2', 5), []);
-        assert.deepEqual(await store().listBatchJobs('batch_missing', null, 10), []);
+        assert.deepEqual(
+          await store().listBatchJobs({ batchId: 'batch_missing', afterCustomId: null, limit: 10 }),
+          [],
+        );
       });
 
       it('lists a batch in input order, a page at a time, after the last inputIndex', async () => {
@@ -292,7 +401,11 @@ export function describeJobStoreContract(
         const seen: string[] = [];
         let cursor: number | null = null;
         for (let page = 0; page < 10; page += 1) {
-          const jobs = await store().listBatchJobsInInputOrder(batchId, cursor, 3);
+          const jobs = await store().listBatchJobsInInputOrder({
+            batchId,
+            afterInputIndex: cursor,
+            limit: 3,
+          });
           if (jobs.length === 0) {
             break;
           }
@@ -300,18 +413,30 @@ export function describeJobStoreContract(
           cursor = jobs.at(-1)?.inputIndex ?? null;
         }
         assert.deepEqual(seen, submitted);
-        const stored = await store().listBatchJobsInInputOrder(batchId, null, 1);
+        const stored = await store().listBatchJobsInInputOrder({
+          batchId,
+          afterInputIndex: null,
+          limit: 1,
+        });
         assert.equal(stored[0]?.inputIndex, 0, 'the index is stored and read back');
-        assert.deepEqual(await store().listBatchJobsInInputOrder(batchId, 6, 5), []);
+        assert.deepEqual(
+          await store().listBatchJobsInInputOrder({ batchId, afterInputIndex: 6, limit: 5 }),
+          [],
+        );
       });
 
       it('counts jobs by status, for the batch only', async () => {
         const { batchId, jobs } = await createBatch(['1', '2', '3', '4']);
         await createBatch(['x']);
-        await store().claimJob(jobs[0]!.id, 'w', leaseMs, t0Ms);
-        await store().claimJob(jobs[1]!.id, 'w', leaseMs, t0Ms);
-        await store().completeJob(jobs[1]!.id, 'w', resultFixture, t0Ms);
-        await store().requestCancel(jobs[2]!.id, t0Ms);
+        await store().claimJob({ id: jobs[0]!.id, workerId: 'w', leaseMs, nowMs: t0Ms });
+        await store().claimJob({ id: jobs[1]!.id, workerId: 'w', leaseMs, nowMs: t0Ms });
+        await store().completeJob({
+          id: jobs[1]!.id,
+          workerId: 'w',
+          result: resultFixture,
+          nowMs: t0Ms,
+        });
+        await store().requestCancel({ id: jobs[2]!.id, nowMs: t0Ms });
         assert.deepEqual(await store().countBatchJobs(batchId), {
           ...zeroCounts,
           queued: 1,
@@ -325,16 +450,20 @@ export function describeJobStoreContract(
       it('cancelBatch cancels queued jobs, flags running ones and leaves finished ones', async () => {
         const { batchId, jobs } = await createBatch(['q', 'r', 's']);
         const [queued, running, done] = jobs.map((job) => job.id);
-        await store().claimJob(running!, 'w', leaseMs, t0Ms);
-        await store().claimJob(done!, 'w', leaseMs, t0Ms);
-        await store().completeJob(done!, 'w', resultFixture, t0Ms);
+        await store().claimJob({ id: running!, workerId: 'w', leaseMs, nowMs: t0Ms });
+        await store().claimJob({ id: done!, workerId: 'w', leaseMs, nowMs: t0Ms });
+        await store().completeJob({ id: done!, workerId: 'w', result: resultFixture, nowMs: t0Ms });
 
-        assert.equal(await store().cancelBatch(batchId, t0Ms + 1), 2);
+        assert.equal(await store().cancelBatch({ batchId, nowMs: t0Ms + 1 }), 2);
         assert.equal((await store().getJob(queued!))?.status, 'canceled');
         assert.equal((await store().getJob(running!))?.cancelRequested, true);
         assert.equal((await store().getJob(done!))?.status, 'succeeded');
         assert.equal((await store().getBatch(batchId))?.cancelRequested, true);
-        assert.equal(await store().cancelBatch(batchId, t0Ms + 2), 0, 'nothing left to change');
+        assert.equal(
+          await store().cancelBatch({ batchId, nowMs: t0Ms + 2 }),
+          0,
+          'nothing left to change',
+        );
       });
     });
 
@@ -342,11 +471,12 @@ export function describeJobStoreContract(
       assert.deepEqual(await store().countJobs(), zeroCounts);
       const jobs = await store().createJobs([newJobFixture(), newJobFixture(), newJobFixture()]);
       const batchId = newBatchId();
-      await store().createBatch(batchFixture(batchId, 1), [
-        newJobFixture({ batchId, customId: '1' }),
-      ]);
-      await store().claimJob(jobs[0]!.id, 'w', leaseMs, t0Ms);
-      await store().failJob(jobs[1]!.id, { code: 'x', message: 'y' }, t0Ms);
+      await store().createBatch({
+        batch: batchFixture(batchId, 1),
+        jobs: [newJobFixture({ batchId, customId: '1' })],
+      });
+      await store().claimJob({ id: jobs[0]!.id, workerId: 'w', leaseMs, nowMs: t0Ms });
+      await store().failJob({ id: jobs[1]!.id, error: { code: 'x', message: 'y' }, nowMs: t0Ms });
       assert.deepEqual(await store().countJobs(), {
         ...zeroCounts,
         queued: 2,

@@ -18,27 +18,32 @@ export function describePublishMarkContract(getStore: () => JobStore): void {
     ]);
     const batchId = newBatchId();
     const batchJob = newJobFixture({ batchId, customId: 'a', createdAtMs: t0Ms + 1 });
-    await store.createBatch(batchFixture(batchId, 1), [batchJob]);
+    await store.createBatch({ batch: batchFixture(batchId, 1), jobs: [batchJob] });
 
-    assert.deepEqual(await store.listUnpublished(t0Ms - 1, 10), []);
-    const upToMiddle = await store.listUnpublished(t0Ms + 1, 10);
+    assert.deepEqual(await store.listUnpublished({ createdBeforeMs: t0Ms - 1, limit: 10 }), []);
+    const upToMiddle = await store.listUnpublished({ createdBeforeMs: t0Ms + 1, limit: 10 });
     assert.equal(upToMiddle[0], early?.id);
     assert.deepEqual(upToMiddle.slice(1).sort(), [middle?.id, batchJob.id].sort());
-    const all = await store.listUnpublished(t0Ms + 2, 10);
+    const all = await store.listUnpublished({ createdBeforeMs: t0Ms + 2, limit: 10 });
     assert.equal(all.length, 4);
     assert.equal(all.at(-1), late?.id);
-    assert.deepEqual(await store.listUnpublished(t0Ms + 2, 2), all.slice(0, 2));
+    assert.deepEqual(
+      await store.listUnpublished({ createdBeforeMs: t0Ms + 2, limit: 2 }),
+      all.slice(0, 2),
+    );
   });
 
   it('markPublished takes jobs off the list and ignores unknown ids', async () => {
     const store = getStore();
     const [a, b] = await store.createJobs([newJobFixture(), newJobFixture()]);
-    await store.markPublished([a!.id, 'job_missing'], t0Ms + 5);
-    assert.deepEqual(await store.listUnpublished(t0Ms + 10, 10), [b!.id]);
+    await store.markPublished({ ids: [a!.id, 'job_missing'], nowMs: t0Ms + 5 });
+    assert.deepEqual(await store.listUnpublished({ createdBeforeMs: t0Ms + 10, limit: 10 }), [
+      b!.id,
+    ]);
     assert.equal(await store.getJob('job_missing'), null);
-    await store.markPublished([], t0Ms + 6);
-    await store.markPublished([b!.id, b!.id], t0Ms + 6);
-    assert.deepEqual(await store.listUnpublished(t0Ms + 10, 10), []);
+    await store.markPublished({ ids: [], nowMs: t0Ms + 6 });
+    await store.markPublished({ ids: [b!.id, b!.id], nowMs: t0Ms + 6 });
+    assert.deepEqual(await store.listUnpublished({ createdBeforeMs: t0Ms + 10, limit: 10 }), []);
   });
 
   it('lists only queued jobs; a claim counts as published, even after a release', async () => {
@@ -49,11 +54,15 @@ export function describePublishMarkContract(getStore: () => JobStore): void {
       newJobFixture(),
       newJobFixture(),
     ]);
-    await store.claimJob(claimed!.id, 'w', 30_000, t0Ms);
-    await store.requestCancel(canceled!.id, t0Ms);
-    await store.failJob(failed!.id, { code: 'x', message: 'y' }, t0Ms);
-    assert.deepEqual(await store.listUnpublished(t0Ms + 10, 10), [queued!.id]);
-    await store.releaseJob(claimed!.id, 'w');
-    assert.deepEqual(await store.listUnpublished(t0Ms + 10, 10), [queued!.id]);
+    await store.claimJob({ id: claimed!.id, workerId: 'w', leaseMs: 30_000, nowMs: t0Ms });
+    await store.requestCancel({ id: canceled!.id, nowMs: t0Ms });
+    await store.failJob({ id: failed!.id, error: { code: 'x', message: 'y' }, nowMs: t0Ms });
+    assert.deepEqual(await store.listUnpublished({ createdBeforeMs: t0Ms + 10, limit: 10 }), [
+      queued!.id,
+    ]);
+    await store.releaseJob({ id: claimed!.id, workerId: 'w' });
+    assert.deepEqual(await store.listUnpublished({ createdBeforeMs: t0Ms + 10, limit: 10 }), [
+      queued!.id,
+    ]);
   });
 }

@@ -33,18 +33,18 @@ type SourceState = (typeof sourceStates)[number];
 async function reach(store: JobStore, id: string, state: SourceState): Promise<void> {
   const steps: Record<SourceState, () => Promise<unknown>> = {
     queued: async () => {},
-    running: () => store.claimJob(id, holder, leaseMs, t0Ms),
-    'running-expired': () => store.claimJob(id, holder, leaseMs, t0Ms),
+    running: () => store.claimJob({ id, workerId: holder, leaseMs, nowMs: t0Ms }),
+    'running-expired': () => store.claimJob({ id, workerId: holder, leaseMs, nowMs: t0Ms }),
     'running-cancel-requested': async () => {
-      await store.claimJob(id, holder, leaseMs, t0Ms);
-      await store.requestCancel(id, t0Ms);
+      await store.claimJob({ id, workerId: holder, leaseMs, nowMs: t0Ms });
+      await store.requestCancel({ id, nowMs: t0Ms });
     },
     succeeded: async () => {
-      await store.claimJob(id, holder, leaseMs, t0Ms);
-      await store.completeJob(id, holder, resultFixture, t0Ms);
+      await store.claimJob({ id, workerId: holder, leaseMs, nowMs: t0Ms });
+      await store.completeJob({ id, workerId: holder, result: resultFixture, nowMs: t0Ms });
     },
-    failed: () => store.failJob(id, { code: 'x', message: 'setup' }, t0Ms),
-    canceled: () => store.requestCancel(id, t0Ms),
+    failed: () => store.failJob({ id, error: { code: 'x', message: 'setup' }, nowMs: t0Ms }),
+    canceled: () => store.requestCancel({ id, nowMs: t0Ms }),
   };
   await steps[state]();
 }
@@ -69,48 +69,53 @@ const error = { code: 'boom', message: 'generation failed' };
 const operations: Operation[] = [
   {
     name: 'claimJob by another worker',
-    run: async (s, id, now) => (await s.claimJob(id, other, leaseMs, now)) !== null,
+    run: async (s, id, now) =>
+      (await s.claimJob({ id, workerId: other, leaseMs, nowMs: now })) !== null,
     from: { queued: 'running', 'running-expired': 'running' },
   },
   {
     name: 'renewLease by the holder',
-    run: (s, id, now) => s.renewLease(id, holder, leaseMs, now),
+    run: (s, id, now) => s.renewLease({ id, workerId: holder, leaseMs, nowMs: now }),
     from: anyRunning,
   },
   {
     name: 'renewLease by another worker',
-    run: (s, id, now) => s.renewLease(id, other, leaseMs, now),
+    run: (s, id, now) => s.renewLease({ id, workerId: other, leaseMs, nowMs: now }),
     from: {},
   },
   {
     name: 'releaseJob by the holder',
-    run: (s, id) => s.releaseJob(id, holder),
+    run: (s, id) => s.releaseJob({ id, workerId: holder }),
     from: runningTo('queued'),
   },
-  { name: 'releaseJob by another worker', run: (s, id) => s.releaseJob(id, other), from: {} },
+  {
+    name: 'releaseJob by another worker',
+    run: (s, id) => s.releaseJob({ id, workerId: other }),
+    from: {},
+  },
   {
     name: 'completeJob by the holder',
-    run: (s, id, now) => s.completeJob(id, holder, resultFixture, now),
+    run: (s, id, now) => s.completeJob({ id, workerId: holder, result: resultFixture, nowMs: now }),
     from: runningTo('succeeded'),
   },
   {
     name: 'completeJob by another worker',
-    run: (s, id, now) => s.completeJob(id, other, resultFixture, now),
+    run: (s, id, now) => s.completeJob({ id, workerId: other, result: resultFixture, nowMs: now }),
     from: {},
   },
   {
     name: 'failJob by the holder',
-    run: (s, id, now) => s.failJob(id, error, now, holder),
+    run: (s, id, now) => s.failJob({ id, error, nowMs: now, workerId: holder }),
     from: runningTo('failed'),
   },
   {
     name: 'failJob by another worker',
-    run: (s, id, now) => s.failJob(id, error, now, other),
+    run: (s, id, now) => s.failJob({ id, error, nowMs: now, workerId: other }),
     from: {},
   },
   {
     name: 'failJob without a worker (dead-letter path)',
-    run: (s, id, now) => s.failJob(id, error, now),
+    run: (s, id, now) => s.failJob({ id, error, nowMs: now }),
     from: { queued: 'failed', ...runningTo('failed') },
   },
   {
@@ -118,7 +123,7 @@ const operations: Operation[] = [
     // Returns the job in every existing state; "took effect" = status or flag changed.
     run: async (s, id, now) => {
       const before = await s.getJob(id);
-      const after = await s.requestCancel(id, now);
+      const after = await s.requestCancel({ id, nowMs: now });
       assert.ok(after !== null, 'requestCancel returns the job when it exists');
       assert.deepEqual(after, await s.getJob(id), 'requestCancel returns the job as stored');
       return after.status !== before?.status || after.cancelRequested !== before.cancelRequested;
@@ -127,12 +132,12 @@ const operations: Operation[] = [
   },
   {
     name: 'markCanceled by the holder',
-    run: (s, id, now) => s.markCanceled(id, holder, now),
+    run: (s, id, now) => s.markCanceled({ id, workerId: holder, nowMs: now }),
     from: runningTo('canceled'),
   },
   {
     name: 'markCanceled by another worker',
-    run: (s, id, now) => s.markCanceled(id, other, now),
+    run: (s, id, now) => s.markCanceled({ id, workerId: other, nowMs: now }),
     from: {},
   },
 ];

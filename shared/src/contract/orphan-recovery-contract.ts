@@ -41,7 +41,7 @@ export function describeOrphanRecoveryContract(
       const ids = jobs.map((job) => job.id);
       try {
         await queue.publish(ids);
-        await store.markPublished(ids, Date.now());
+        await store.markPublished({ ids, nowMs: Date.now() });
         return true;
       } catch {
         return false;
@@ -72,9 +72,21 @@ export function describeOrphanRecoveryContract(
         }
         for (const message of messages) {
           deliveries += 1;
-          const claimed = await store.claimJob(message.jobId, 'worker', leaseMs, Date.now());
+          const claimed = await store.claimJob({
+            id: message.jobId,
+            workerId: 'worker',
+            leaseMs,
+            nowMs: Date.now(),
+          });
           if (claimed !== null) {
-            assert.ok(await store.completeJob(claimed.id, 'worker', resultFixture, Date.now()));
+            assert.ok(
+              await store.completeJob({
+                id: claimed.id,
+                workerId: 'worker',
+                result: resultFixture,
+                nowMs: Date.now(),
+              }),
+            );
             completions.set(claimed.id, (completions.get(claimed.id) ?? 0) + 1);
           }
           await queue.ack(message);
@@ -110,7 +122,7 @@ export function describeOrphanRecoveryContract(
       const jobs = ['a', 'b', 'c'].map((customId) =>
         newJobFixture({ batchId, customId, createdAtMs: Date.now() }),
       );
-      await store.createBatch(batchFixture(batchId, jobs.length), jobs);
+      await store.createBatch({ batch: batchFixture(batchId, jobs.length), jobs });
       assert.equal(await submit(store, publishFailsOnce(queue), jobs), false);
 
       assert.equal(await sweep(store, queue), 3);
@@ -139,11 +151,13 @@ export function describeOrphanRecoveryContract(
       const young = newJobFixture({ createdAtMs: Date.now() });
       const canceled = newJobFixture({ createdAtMs: Date.now() - 120_000 });
       await store.createJobs([young, canceled]);
-      await store.requestCancel(canceled.id, Date.now());
+      await store.requestCancel({ id: canceled.id, nowMs: Date.now() });
 
       assert.equal(await sweep(store, queue, 60_000), 0);
       assert.deepEqual(await queue.pull(10, leaseMs, 500), []);
-      assert.deepEqual(await store.listUnpublished(Date.now(), 10), [young.id]);
+      assert.deepEqual(await store.listUnpublished({ createdBeforeMs: Date.now(), limit: 10 }), [
+        young.id,
+      ]);
     });
   });
 }

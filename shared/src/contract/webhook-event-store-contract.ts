@@ -33,7 +33,7 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
     async function runningJob(overrides: Partial<NewJob> = {}) {
       const [job] = await jobs.createJobs([newJobFixture({ webhook: hook(), ...overrides })]);
       assert.ok(job);
-      assert.ok(await jobs.claimJob(job.id, 'w1', leaseMs, t0Ms + 10));
+      assert.ok(await jobs.claimJob({ id: job.id, workerId: 'w1', leaseMs, nowMs: t0Ms + 10 }));
       return job;
     }
 
@@ -41,7 +41,14 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
       it('records generation.completed with the terminal transition, due at once', async () => {
         const job = await runningJob();
         assert.equal(await events.getEventFor(job.id), null);
-        assert.ok(await jobs.completeJob(job.id, 'w1', resultFixture, t0Ms + 500));
+        assert.ok(
+          await jobs.completeJob({
+            id: job.id,
+            workerId: 'w1',
+            result: resultFixture,
+            nowMs: t0Ms + 500,
+          }),
+        );
         const event = await events.getEventFor(job.id);
         assert.ok(event);
         assert.match(event.id, /^evt_/);
@@ -69,16 +76,25 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
 
       it('records failed and canceled events, on every path to them', async () => {
         const failed = await runningJob();
-        await jobs.failJob(failed.id, { code: 'x', message: 'y' }, t0Ms + 1, 'w1');
+        await jobs.failJob({
+          id: failed.id,
+          error: { code: 'x', message: 'y' },
+          nowMs: t0Ms + 1,
+          workerId: 'w1',
+        });
         const deadLettered = await runningJob();
-        await jobs.failJob(deadLettered.id, { code: 'x', message: 'y' }, t0Ms + 1);
+        await jobs.failJob({
+          id: deadLettered.id,
+          error: { code: 'x', message: 'y' },
+          nowMs: t0Ms + 1,
+        });
         const stopped = await runningJob();
-        await jobs.requestCancel(stopped.id, t0Ms + 1);
+        await jobs.requestCancel({ id: stopped.id, nowMs: t0Ms + 1 });
         assert.equal(await events.getEventFor(stopped.id), null, 'still running');
-        await jobs.markCanceled(stopped.id, 'w1', t0Ms + 2);
+        await jobs.markCanceled({ id: stopped.id, workerId: 'w1', nowMs: t0Ms + 2 });
         const [queued] = await jobs.createJobs([newJobFixture({ webhook: hook() })]);
         assert.ok(queued);
-        await jobs.requestCancel(queued.id, t0Ms + 3);
+        await jobs.requestCancel({ id: queued.id, nowMs: t0Ms + 3 });
         const types = await Promise.all(
           [failed, deadLettered, stopped, queued].map(
             async (j) => (await events.getEventFor(j.id))?.type,
@@ -94,9 +110,19 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
 
       it('records nothing without a webhook, or for an event it did not ask for', async () => {
         const plain = await runningJob({ webhook: null });
-        await jobs.completeJob(plain.id, 'w1', resultFixture, t0Ms + 1);
+        await jobs.completeJob({
+          id: plain.id,
+          workerId: 'w1',
+          result: resultFixture,
+          nowMs: t0Ms + 1,
+        });
         const onlyFailures = await runningJob({ webhook: hook(['generation.failed']) });
-        await jobs.completeJob(onlyFailures.id, 'w1', resultFixture, t0Ms + 1);
+        await jobs.completeJob({
+          id: onlyFailures.id,
+          workerId: 'w1',
+          result: resultFixture,
+          nowMs: t0Ms + 1,
+        });
         assert.equal(await events.getEventFor(plain.id), null);
         assert.equal(await events.getEventFor(onlyFailures.id), null);
         assert.deepEqual(await events.listUndispatched(10), []);
@@ -104,11 +130,24 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
 
       it('a released and re-claimed job still fires once, when it ends', async () => {
         const job = await runningJob();
-        await jobs.releaseJob(job.id, 'w1');
-        assert.ok(await jobs.claimJob(job.id, 'w2', leaseMs, t0Ms + 20));
+        await jobs.releaseJob({ id: job.id, workerId: 'w1' });
+        assert.ok(await jobs.claimJob({ id: job.id, workerId: 'w2', leaseMs, nowMs: t0Ms + 20 }));
         assert.equal(await events.getEventFor(job.id), null);
-        await jobs.completeJob(job.id, 'w2', resultFixture, t0Ms + 30);
-        assert.equal(await jobs.completeJob(job.id, 'w2', resultFixture, t0Ms + 40), false);
+        await jobs.completeJob({
+          id: job.id,
+          workerId: 'w2',
+          result: resultFixture,
+          nowMs: t0Ms + 30,
+        });
+        assert.equal(
+          await jobs.completeJob({
+            id: job.id,
+            workerId: 'w2',
+            result: resultFixture,
+            nowMs: t0Ms + 40,
+          }),
+          false,
+        );
         assert.equal((await events.listUndispatched(10)).length, 1);
       });
 
@@ -117,17 +156,27 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
         const items = ['a', 'b', 'c'].map((customId) =>
           newJobFixture({ batchId, customId, webhook: hook(['generation.failed']) }),
         );
-        await jobs.createBatch(batchFixture(batchId, items.length), items);
+        await jobs.createBatch({ batch: batchFixture(batchId, items.length), jobs: items });
         const [a, b, c] = items;
         assert.ok(a && b && c);
         for (const job of [a, b]) {
-          await jobs.claimJob(job.id, 'w1', leaseMs, t0Ms);
-          await jobs.completeJob(job.id, 'w1', resultFixture, t0Ms + 5);
+          await jobs.claimJob({ id: job.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+          await jobs.completeJob({
+            id: job.id,
+            workerId: 'w1',
+            result: resultFixture,
+            nowMs: t0Ms + 5,
+          });
         }
         await events.recordBatchCompletions(t0Ms + 6);
         assert.equal(await events.getEventFor(batchId), null);
-        await jobs.claimJob(c.id, 'w1', leaseMs, t0Ms);
-        await jobs.failJob(c.id, { code: 'x', message: 'y' }, t0Ms + 9, 'w1');
+        await jobs.claimJob({ id: c.id, workerId: 'w1', leaseMs, nowMs: t0Ms });
+        await jobs.failJob({
+          id: c.id,
+          error: { code: 'x', message: 'y' },
+          nowMs: t0Ms + 9,
+          workerId: 'w1',
+        });
         await events.recordBatchCompletions(t0Ms + 10);
         await events.recordBatchCompletions(t0Ms + 11);
         const event = await events.getEventFor(batchId);
@@ -142,12 +191,12 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
       it('a batch canceled while queued completes once, with its last job', async () => {
         const batchId = newBatchId();
         const items = ['a', 'b', 'c'].map((customId) => newJobFixture({ batchId, customId }));
-        await jobs.createBatch(batchFixture(batchId, items.length), items);
-        await jobs.claimJob(items[0]?.id ?? '', 'w1', leaseMs, t0Ms);
-        await jobs.cancelBatch(batchId, t0Ms + 1);
+        await jobs.createBatch({ batch: batchFixture(batchId, items.length), jobs: items });
+        await jobs.claimJob({ id: items[0]?.id ?? '', workerId: 'w1', leaseMs, nowMs: t0Ms });
+        await jobs.cancelBatch({ batchId, nowMs: t0Ms + 1 });
         await events.recordBatchCompletions(t0Ms + 1);
         assert.equal(await events.getEventFor(batchId), null, 'one job still running');
-        await jobs.markCanceled(items[0]?.id ?? '', 'w1', t0Ms + 2);
+        await jobs.markCanceled({ id: items[0]?.id ?? '', workerId: 'w1', nowMs: t0Ms + 2 });
         await events.recordBatchCompletions(t0Ms + 3);
         assert.equal((await events.getEventFor(batchId))?.type, 'batch.completed');
         assert.equal((await events.listUndispatched(10)).length, 1);
@@ -157,7 +206,12 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
     describe('dispatch, attempts and redelivery', () => {
       async function dueEvent() {
         const job = await runningJob();
-        await jobs.completeJob(job.id, 'w1', resultFixture, t0Ms + 100);
+        await jobs.completeJob({
+          id: job.id,
+          workerId: 'w1',
+          result: resultFixture,
+          nowMs: t0Ms + 100,
+        });
         const event = await events.getEventFor(job.id);
         assert.ok(event);
         return event;

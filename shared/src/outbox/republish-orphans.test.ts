@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ListUnpublished, MarkPublished } from '../ports/job-store.ts';
 import { startOrphanSweeper } from './orphan-sweeper.ts';
 import { republishOrphans } from './republish-orphans.ts';
 
@@ -11,7 +12,7 @@ function fakeStore(jobs: { id: string; createdAtMs: number }[]) {
   return {
     published,
     listCalls,
-    async listUnpublished(createdBeforeMs: number, limit: number) {
+    async listUnpublished({ createdBeforeMs, limit }: ListUnpublished) {
       listCalls.push({ createdBeforeMs, limit });
       return jobs
         .filter((job) => !published.has(job.id) && job.createdAtMs <= createdBeforeMs)
@@ -19,7 +20,7 @@ function fakeStore(jobs: { id: string; createdAtMs: number }[]) {
         .slice(0, limit)
         .map((job) => job.id);
     },
-    async markPublished(ids: string[], nowMs: number) {
+    async markPublished({ ids, nowMs }: MarkPublished) {
       for (const id of ids) {
         published.set(id, nowMs);
       }

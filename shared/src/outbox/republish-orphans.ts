@@ -36,15 +36,15 @@ export async function republishOrphans(options: RepublishOrphansOptions): Promis
   const createdBeforeMs = now() - olderThanMs;
   let published = 0;
   while (published < maxPerPass) {
-    const ids = await store.listUnpublished(
+    const ids = await store.listUnpublished({
       createdBeforeMs,
-      Math.min(pageSize, maxPerPass - published),
-    );
+      limit: Math.min(pageSize, maxPerPass - published),
+    });
     if (ids.length === 0) {
       break;
     }
     await queue.publish(ids);
-    await store.markPublished(ids, now());
+    await store.markPublished({ ids, nowMs: now() });
     published += ids.length;
     if (ids.length < pageSize) {
       break;

@@ -4,6 +4,11 @@ import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../d
  * The job store: the source of truth for every job. Each state change is a conditional
  * write, so whatever the queue delivers (twice, late, after a crash), a job is completed
  * exactly once. Every method that changes state returns whether it took effect.
+ *
+ * Each method takes one object (its input type is named after it, e.g. ClaimJob): ids,
+ * durations and clocks side by side as positional numbers were easy to pass in the wrong
+ * order (`completeJob(id, workerId, result, nowMs)` against `failJob(id, error, nowMs,
+ * workerId?)`). A lone id or list stays a plain argument.
  */
 export interface JobStore {
   /**
@@ -11,7 +16,7 @@ export interface JobStore {
    * is not created again; the existing job is returned in its place.
    */
   createJobs(jobs: NewJob[]): Promise<Job[]>;
-  createBatch(batch: Batch, jobs: NewJob[]): Promise<void>;
+  createBatch(input: CreateBatch): Promise<void>;
 
   getJob(id: string): Promise<Job | null>;
   getBatch(id: string): Promise<Batch | null>;
@@ -20,44 +25,40 @@ export interface JobStore {
    * queued -> running, or running -> running when the previous lease has expired.
    * Returns the claimed job, or null when it is not claimable (terminal, leased, missing).
    */
-  claimJob(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<Job | null>;
+  claimJob(input: ClaimJob): Promise<Job | null>;
   /** Extends the lease of a job this worker holds. */
-  renewLease(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  renewLease(input: RenewLease): Promise<boolean>;
   /** running (held by workerId) -> queued, for a retry elsewhere. */
-  releaseJob(id: string, workerId: string): Promise<boolean>;
+  releaseJob(input: ReleaseJob): Promise<boolean>;
   /** running (held by workerId) -> succeeded. */
-  completeJob(id: string, workerId: string, result: JobResult, nowMs: number): Promise<boolean>;
+  completeJob(input: CompleteJob): Promise<boolean>;
   /**
    * queued | running -> failed. With workerId, only if that worker holds it; without
    * (the dead-letter path), from any non-terminal state.
    */
-  failJob(id: string, error: JobError, nowMs: number, workerId?: string): Promise<boolean>;
+  failJob(input: FailJob): Promise<boolean>;
   /**
    * Cancel: a queued job becomes canceled at once; a running one gets cancelRequested and
    * becomes canceled when its worker notices. Returns the job after the change, or null.
    */
-  requestCancel(id: string, nowMs: number): Promise<Job | null>;
+  requestCancel(input: RequestCancel): Promise<Job | null>;
   /**
    * running (held by workerId) -> canceled, after the worker stopped the row. With result,
    * the row's output so far (finishReason 'canceled') is kept as the job's result.
    */
-  markCanceled(id: string, workerId: string, nowMs: number, result?: JobResult): Promise<boolean>;
+  markCanceled(input: MarkCanceled): Promise<boolean>;
 
   /** Jobs of a batch ordered by customId, a page at a time (cursor = last customId). */
-  listBatchJobs(batchId: string, afterCustomId: string | null, limit: number): Promise<Job[]>;
+  listBatchJobs(input: ListBatchJobs): Promise<Job[]>;
   /**
    * Jobs of a batch in the order they were submitted (NewJob.inputIndex), a page at a time
    * (cursor = last inputIndex). Jobs without an inputIndex (batches stored before it
    * existed) are not listed here.
    */
-  listBatchJobsInInputOrder(
-    batchId: string,
-    afterInputIndex: number | null,
-    limit: number,
-  ): Promise<Job[]>;
+  listBatchJobsInInputOrder(input: ListBatchJobsInInputOrder): Promise<Job[]>;
   countBatchJobs(batchId: string): Promise<StatusCounts>;
   /** Cancels every job of the batch as requestCancel would. Returns how many changed. */
-  cancelBatch(batchId: string, nowMs: number): Promise<number>;
+  cancelBatch(input: CancelBatch): Promise<number>;
 
   /**
    * The outbox mark: the jobs' queue messages were published. A job is written before its
@@ -66,14 +67,92 @@ export interface JobStore {
    * listUnpublished and publishes them. Unknown ids are ignored. Claiming a job also marks
    * it published (its message evidently arrived).
    */
-  markPublished(ids: string[], nowMs: number): Promise<void>;
+  markPublished(input: MarkPublished): Promise<void>;
   /**
    * Ids of queued jobs created at or before createdBeforeMs that were never marked
    * published, oldest first, at most limit.
    */
-  listUnpublished(createdBeforeMs: number, limit: number): Promise<string[]>;
+  listUnpublished(input: ListUnpublished): Promise<string[]>;
 
   /** Counts over the whole store, for metrics. */
   countJobs(): Promise<StatusCounts>;
   close(): Promise<void>;
+}
+
+// Each method's input. Times are epoch milliseconds (nowMs), durations milliseconds.
+
+export interface CreateBatch {
+  readonly batch: Batch;
+  readonly jobs: NewJob[];
+}
+
+/** A lease taken (claimJob) or extended (renewLease) by workerId for leaseMs from nowMs. */
+export interface ClaimJob {
+  readonly id: string;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly nowMs: number;
+}
+export type RenewLease = ClaimJob;
+
+export interface ReleaseJob {
+  readonly id: string;
+  readonly workerId: string;
+}
+
+export interface CompleteJob {
+  readonly id: string;
+  readonly workerId: string;
+  readonly result: JobResult;
+  readonly nowMs: number;
+}
+
+export interface FailJob {
+  readonly id: string;
+  readonly error: JobError;
+  readonly nowMs: number;
+  /** Only if this worker holds the job; absent on the dead-letter path (any holder). */
+  readonly workerId?: string | undefined;
+}
+
+export interface RequestCancel {
+  readonly id: string;
+  readonly nowMs: number;
+}
+
+export interface MarkCanceled {
+  readonly id: string;
+  readonly workerId: string;
+  readonly nowMs: number;
+  /** The row's output so far, kept as the job's result (finishReason 'canceled'). */
+  readonly result?: JobResult | undefined;
+}
+
+export interface ListBatchJobs {
+  readonly batchId: string;
+  /** The cursor: the last customId of the previous page, or null for the first. */
+  readonly afterCustomId: string | null;
+  readonly limit: number;
+}
+
+export interface ListBatchJobsInInputOrder {
+  readonly batchId: string;
+  /** The cursor: the last inputIndex of the previous page, or null for the first. */
+  readonly afterInputIndex: number | null;
+  readonly limit: number;
+}
+
+export interface CancelBatch {
+  readonly batchId: string;
+  readonly nowMs: number;
+}
+
+export interface MarkPublished {
+  readonly ids: string[];
+  readonly nowMs: number;
+}
+
+export interface ListUnpublished {
+  readonly createdBeforeMs: number;
+  readonly limit: number;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { newJobFixture } from '@warmgen/shared/contract/job-fixtures.ts';
 import { queuedJob } from '@warmgen/shared/domain/job.ts';
+import type { ClaimJob } from '@warmgen/shared/ports/job-store.ts';
 import type { RunLoopStore } from '../run-loop/run-loop-ports.ts';
 import { createRecordingLogger } from '../run-loop/test-support/recording-logger.ts';
 import { traceJobLines } from './trace-job-lines.ts';
@@ -13,7 +14,7 @@ const untraced = queuedJob(newJobFixture({ id: 'job_plain' }));
 /** A store whose methods need their own `this`, as the adapters' private fields do. */
 class ClassStore {
   readonly #jobs = new Map([traced, untraced].map((job) => [job.id, job]));
-  async claimJob(id: string) {
+  async claimJob({ id }: ClaimJob) {
     return this.#jobs.get(id) ?? null;
   }
   async getJob(id: string) {
@@ -31,9 +32,15 @@ it("a claimed job's lines carry its request's trace; other lines are left alone"
     'demo-project',
   );
   parts.logger.info({ jobId: traced.id }, 'before the claim');
-  assert.equal(await parts.store.claimJob(traced.id, 'w', 1000, 0), traced);
-  await parts.store.claimJob(untraced.id, 'w', 1000, 0);
-  assert.equal(await parts.store.renewLease(traced.id, 'w', 1000, 0), true);
+  assert.equal(
+    await parts.store.claimJob({ id: traced.id, workerId: 'w', leaseMs: 1000, nowMs: 0 }),
+    traced,
+  );
+  await parts.store.claimJob({ id: untraced.id, workerId: 'w', leaseMs: 1000, nowMs: 0 });
+  assert.equal(
+    await parts.store.renewLease({ id: traced.id, workerId: 'w', leaseMs: 1000, nowMs: 0 }),
+    true,
+  );
   parts.logger.info({ jobId: traced.id, attempts: 1 }, 'job claimed');
   parts.logger.warn({ jobId: untraced.id }, 'job claimed');
   parts.logger.error({ err: new Error('x') }, 'tick failed');

@@ -53,14 +53,14 @@ async function failDeadLetteredJob(ctx: RunLoopContext, letter: QueueMessage): P
       );
       return false;
     }
-    const failed = await ctx.store.failJob(
-      jobId,
-      {
+    const failed = await ctx.store.failJob({
+      id: jobId,
+      error: {
         code: 'max_attempts_exceeded',
         message: `gave up after ${letter.deliveryAttempt} deliveries without a result (${job.attempts} claims)`,
       },
       nowMs,
-    );
+    });
     if (failed) {
       ctx.metrics.jobSettled('dead_lettered');
       ctx.logger.warn(

@@ -24,7 +24,7 @@ export function startLeaseKeeper(
     const jobId = row.job.id;
     const renewedAtMs = ctx.now();
     const [stored, queued] = await Promise.allSettled([
-      ctx.store.renewLease(jobId, ctx.workerId, leaseMs, renewedAtMs),
+      ctx.store.renewLease({ id: jobId, workerId: ctx.workerId, leaseMs, nowMs: renewedAtMs }),
       ctx.queue.extendLease(row.message, leaseMs),
     ]);
     if (stored.status === 'rejected') {

@@ -145,7 +145,7 @@ describe('run loop with the real engine and SQLite', () => {
     await parts.waitForStatus('long', 'running');
     await new Promise((resolve) => setTimeout(resolve, 200));
     const canceledAtMs = Date.now();
-    await parts.store.requestCancel('long', canceledAtMs);
+    await parts.store.requestCancel({ id: 'long', nowMs: canceledAtMs });
     await parts.waitForStatus('long', 'canceled', 2_000);
     const stopping = Date.now();
     await loop.stop();

@@ -109,7 +109,7 @@ test('sqlite: cancel of a running job and release at shutdown', async (t) => {
   const { loop } = startLoop({ ...parts, config: { shutdownGraceMs: 150 } });
   t.after(() => loop.stop());
   await waitForStatus(parts, ['cancel-me', 'release-me'], 'running');
-  await parts.store.requestCancel('cancel-me', Date.now());
+  await parts.store.requestCancel({ id: 'cancel-me', nowMs: Date.now() });
   await waitForStatus(parts, ['cancel-me'], 'canceled');
   await loop.stop();
   const released = await parts.store.getJob('release-me');

@@ -49,7 +49,12 @@ export async function claimRow(
   const claimedAtMs = ctx.now();
   let job: Awaited<ReturnType<RunLoopContext['store']['claimJob']>>;
   try {
-    job = await ctx.store.claimJob(jobId, ctx.workerId, ctx.config.leaseMs, claimedAtMs);
+    job = await ctx.store.claimJob({
+      id: jobId,
+      workerId: ctx.workerId,
+      leaseMs: ctx.config.leaseMs,
+      nowMs: claimedAtMs,
+    });
   } catch (error) {
     // Store unreachable: the message comes back after its lease, a natural back-off.
     ctx.logger.error({ jobId, err: error }, 'claim failed; message left to expire');

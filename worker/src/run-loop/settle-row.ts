@@ -48,7 +48,7 @@ export async function completeRow(
   }
   const result = toJobResult(row, output);
   const written = await writeWhileLeased(ctx, row, 'completeJob', () =>
-    ctx.store.completeJob(row.job.id, ctx.workerId, result, ctx.now()),
+    ctx.store.completeJob({ id: row.job.id, workerId: ctx.workerId, result, nowMs: ctx.now() }),
   );
   if (written === null) {
     return;
@@ -84,7 +84,7 @@ export async function cancelRow(
   }
   const result = output === undefined ? undefined : toJobResult(row, output);
   const written = await writeWhileLeased(ctx, row, 'markCanceled', () =>
-    ctx.store.markCanceled(row.job.id, ctx.workerId, ctx.now(), result),
+    ctx.store.markCanceled({ id: row.job.id, workerId: ctx.workerId, nowMs: ctx.now(), result }),
   );
   if (written === null) {
     return;
@@ -106,7 +106,7 @@ export async function failRow(ctx: RunLoopContext, row: BatchRow, error: JobErro
     return;
   }
   const written = await writeWhileLeased(ctx, row, 'failJob', () =>
-    ctx.store.failJob(row.job.id, error, ctx.now(), ctx.workerId),
+    ctx.store.failJob({ id: row.job.id, error, nowMs: ctx.now(), workerId: ctx.workerId }),
   );
   if (written === null) {
     return;
@@ -130,7 +130,7 @@ export async function releaseRow(ctx: RunLoopContext, row: BatchRow, why: string
     return;
   }
   const released = await writeWhileLeased(ctx, row, 'releaseJob', async () => {
-    await ctx.store.releaseJob(row.job.id, ctx.workerId);
+    await ctx.store.releaseJob({ id: row.job.id, workerId: ctx.workerId });
     return true;
   });
   if (released !== null) {

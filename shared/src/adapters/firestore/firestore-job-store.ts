@@ -2,12 +2,12 @@ import type { CollectionReference, DocumentSnapshot, Firestore } from '@google-c
 import {
   type Batch,
   type Job,
-  type JobError,
-  type JobResult,
   type NewJob,
   queuedJob,
   type StatusCounts,
 } from '../../domain/job.ts';
+// Each method's input type (ClaimJob, FailJob, ...), named after the method.
+import type * as Input from '../../ports/job-store.ts';
 import type { JobStore } from '../../ports/job-store.ts';
 import { type CommitLimits, createAllThenLast, deleteAll } from './batch-writes.ts';
 import { type AlsoCreate, type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
@@ -93,7 +93,7 @@ export class FirestoreJobStore implements JobStore {
     );
   }
 
-  async createBatch(batch: Batch, jobs: NewJob[]): Promise<void> {
+  async createBatch({ batch, jobs }: Input.CreateBatch): Promise<void> {
     const customIds = new Set(jobs.map((job) => job.customId));
     if (customIds.size !== jobs.length) {
       throw new Error(`batch ${batch.id}: custom ids must be unique within the batch`);
@@ -119,67 +119,48 @@ export class FirestoreJobStore implements JobStore {
     return snapshot.exists ? documentToBatch(snapshot.data() ?? {}) : null;
   }
 
-  async claimJob(
-    id: string,
-    workerId: string,
-    leaseMs: number,
-    nowMs: number,
-  ): Promise<Job | null> {
+  async claimJob({ id, workerId, leaseMs, nowMs }: Input.ClaimJob): Promise<Job | null> {
     const outcome = await this.#update(id, transitions.claim(workerId, leaseMs, nowMs));
     return outcome.changed ? outcome.job : null;
   }
 
-  async renewLease(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<boolean> {
+  async renewLease({ id, workerId, leaseMs, nowMs }: Input.RenewLease): Promise<boolean> {
     return (await this.#update(id, transitions.renew(workerId, leaseMs, nowMs))).changed;
   }
 
-  async releaseJob(id: string, workerId: string): Promise<boolean> {
+  async releaseJob({ id, workerId }: Input.ReleaseJob): Promise<boolean> {
     return (await this.#update(id, transitions.release(workerId))).changed;
   }
 
-  async completeJob(
-    id: string,
-    workerId: string,
-    result: JobResult,
-    nowMs: number,
-  ): Promise<boolean> {
+  async completeJob({ id, workerId, result, nowMs }: Input.CompleteJob): Promise<boolean> {
     const decide = transitions.complete(workerId, result, nowMs, this.#retentionMs);
     return (await this.#update(id, decide)).changed;
   }
 
-  async failJob(id: string, error: JobError, nowMs: number, workerId?: string): Promise<boolean> {
+  async failJob({ id, error, nowMs, workerId }: Input.FailJob): Promise<boolean> {
     const decide = transitions.fail(error, nowMs, this.#retentionMs, workerId);
     return (await this.#update(id, decide)).changed;
   }
 
-  async requestCancel(id: string, nowMs: number): Promise<Job | null> {
+  async requestCancel({ id, nowMs }: Input.RequestCancel): Promise<Job | null> {
     return (await this.#update(id, transitions.requestCancel(nowMs, this.#retentionMs))).job;
   }
 
-  async markCanceled(
-    id: string,
-    workerId: string,
-    nowMs: number,
-    result?: JobResult,
-  ): Promise<boolean> {
+  async markCanceled({ id, workerId, nowMs, result }: Input.MarkCanceled): Promise<boolean> {
     const decide = transitions.markCanceled(workerId, nowMs, this.#retentionMs, result);
     return (await this.#update(id, decide)).changed;
   }
 
-  async listBatchJobs(
-    batchId: string,
-    afterCustomId: string | null,
-    limit: number,
-  ): Promise<Job[]> {
+  async listBatchJobs({ batchId, afterCustomId, limit }: Input.ListBatchJobs): Promise<Job[]> {
     const snapshot = await this.#batchPage(batchId, afterCustomId, limit).get();
     return snapshot.docs.map((document) => documentToJob(document.data()));
   }
 
-  async listBatchJobsInInputOrder(
-    batchId: string,
-    afterInputIndex: number | null,
-    limit: number,
-  ): Promise<Job[]> {
+  async listBatchJobsInInputOrder({
+    batchId,
+    afterInputIndex,
+    limit,
+  }: Input.ListBatchJobsInInputOrder): Promise<Job[]> {
     const query = this.#jobs.where('batchId', '==', batchId).orderBy('inputIndex').limit(limit);
     const page = afterInputIndex === null ? query : query.startAfter(afterInputIndex);
     const snapshot = await page.get();
@@ -196,7 +177,7 @@ export class FirestoreJobStore implements JobStore {
    * larger than one commit). The snapshot from the page is the version each write is
    * conditioned on, so a job claimed meanwhile is read again and flagged instead.
    */
-  async cancelBatch(batchId: string, nowMs: number): Promise<number> {
+  async cancelBatch({ batchId, nowMs }: Input.CancelBatch): Promise<number> {
     await this.#batches.doc(batchId).update({ cancelRequested: true }).catch(ignoreNotFound);
     const decide = transitions.requestCancel(nowMs, this.#retentionMs);
     let changed = 0;
@@ -215,7 +196,7 @@ export class FirestoreJobStore implements JobStore {
   }
 
   /** One batched write per job (BulkWriter); ids that do not exist are skipped. */
-  async markPublished(ids: string[], nowMs: number): Promise<void> {
+  async markPublished({ ids, nowMs }: Input.MarkPublished): Promise<void> {
     const writer = this.#db.bulkWriter({ throttling: false });
     writer.onWriteError((failure) => failure.code !== notFound && failure.failedAttempts < 5);
     const writes = ids.map((id) =>
@@ -232,7 +213,7 @@ export class FirestoreJobStore implements JobStore {
    * abandonedBatchGraceMs older than the cutoff, so they cannot pile up at the head of
    * this query.
    */
-  async listUnpublished(createdBeforeMs: number, limit: number): Promise<string[]> {
+  async listUnpublished({ createdBeforeMs, limit }: Input.ListUnpublished): Promise<string[]> {
     const snapshot = await this.#jobs
       .where('status', '==', 'queued')
       .where('publishedAtMs', '==', null)

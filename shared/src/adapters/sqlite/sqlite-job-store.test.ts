@@ -22,7 +22,7 @@ describe('SqliteJobStore', () => {
   it('refuses a batch whose custom_ids repeat, storing none of it', async () => {
     const batchId = newBatchId();
     const jobs = ['a', 'b', 'a'].map((customId) => newJobFixture({ batchId, customId }));
-    await assert.rejects(store.createBatch(batchFixture(batchId, 3), jobs), /UNIQUE/);
+    await assert.rejects(store.createBatch({ batch: batchFixture(batchId, 3), jobs }), /UNIQUE/);
     assert.equal(await store.getBatch(batchId), null);
     assert.equal(await store.getJob(jobs[0]!.id), null);
   });
@@ -48,7 +48,7 @@ describe('SqliteJobStore', () => {
     const queue = SqliteJobQueue.open(db.path, { maxAttempts: 5 });
     try {
       const started = performance.now();
-      await store.createBatch(batchFixture(batchId, jobs.length), jobs);
+      await store.createBatch({ batch: batchFixture(batchId, jobs.length), jobs });
       await queue.publish(jobs.map((job) => job.id));
       const elapsedMs = performance.now() - started;
       // Seen ~150-250 ms on 2 shared vCPU; one transaction per row would be several times slower.

@@ -2,13 +2,13 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   type Batch,
   type Job,
-  type JobError,
-  type JobResult,
   type NewJob,
   queuedJob,
   type StatusCounts,
 } from '../../domain/job.ts';
 import { jobStatuses } from '../../domain/job-status.ts';
+// Each method's input type (ClaimJob, FailJob, ...), named after the method.
+import type * as Input from '../../ports/job-store.ts';
 import type { JobStore } from '../../ports/job-store.ts';
 import { batchParams, jobColumns, newJobParams, rowToBatch, rowToJob, toJson } from './job-rows.ts';
 import { openDatabase } from './open-database.ts';
@@ -53,7 +53,7 @@ export class SqliteJobStore implements JobStore {
     );
   }
 
-  async createBatch(batch: Batch, jobs: NewJob[]): Promise<void> {
+  async createBatch({ batch, jobs }: Input.CreateBatch): Promise<void> {
     inTransaction(this.#db, () => {
       this.#sql.insertBatch.run(batchParams(batch));
       for (const job of jobs) {
@@ -72,64 +72,45 @@ export class SqliteJobStore implements JobStore {
     return row === undefined ? null : rowToBatch(row);
   }
 
-  async claimJob(
-    id: string,
-    workerId: string,
-    leaseMs: number,
-    nowMs: number,
-  ): Promise<Job | null> {
+  async claimJob({ id, workerId, leaseMs, nowMs }: Input.ClaimJob): Promise<Job | null> {
     const row = this.#sql.claim.get({ id, worker: workerId, now: nowMs, until: nowMs + leaseMs });
     return row === undefined ? null : rowToJob(row);
   }
 
-  async renewLease(id: string, workerId: string, leaseMs: number, nowMs: number): Promise<boolean> {
+  async renewLease({ id, workerId, leaseMs, nowMs }: Input.RenewLease): Promise<boolean> {
     return changed(this.#sql.renew.run({ id, worker: workerId, until: nowMs + leaseMs }));
   }
 
-  async releaseJob(id: string, workerId: string): Promise<boolean> {
+  async releaseJob({ id, workerId }: Input.ReleaseJob): Promise<boolean> {
     return changed(this.#sql.release.run({ id, worker: workerId }));
   }
 
-  async completeJob(
-    id: string,
-    workerId: string,
-    result: JobResult,
-    nowMs: number,
-  ): Promise<boolean> {
+  async completeJob({ id, workerId, result, nowMs }: Input.CompleteJob): Promise<boolean> {
     return changed(
       this.#sql.complete.run({ id, worker: workerId, result: toJson(result), now: nowMs }),
     );
   }
 
-  async failJob(id: string, error: JobError, nowMs: number, workerId?: string): Promise<boolean> {
+  async failJob({ id, error, nowMs, workerId }: Input.FailJob): Promise<boolean> {
     const params = { id, error: toJson(error), now: nowMs };
     return workerId === undefined
       ? changed(this.#sql.failAny.run(params))
       : changed(this.#sql.failHeld.run({ ...params, worker: workerId }));
   }
 
-  async requestCancel(id: string, nowMs: number): Promise<Job | null> {
+  async requestCancel({ id, nowMs }: Input.RequestCancel): Promise<Job | null> {
     const row = this.#sql.requestCancel.get({ id, now: nowMs }) ?? this.#sql.selectJob.get({ id });
     return row === undefined ? null : rowToJob(row);
   }
 
-  async markCanceled(
-    id: string,
-    workerId: string,
-    nowMs: number,
-    result?: JobResult,
-  ): Promise<boolean> {
+  async markCanceled({ id, workerId, nowMs, result }: Input.MarkCanceled): Promise<boolean> {
     const stored = result === undefined ? null : toJson(result);
     return changed(
       this.#sql.markCanceled.run({ id, worker: workerId, now: nowMs, result: stored }),
     );
   }
 
-  async listBatchJobs(
-    batchId: string,
-    afterCustomId: string | null,
-    limit: number,
-  ): Promise<Job[]> {
+  async listBatchJobs({ batchId, afterCustomId, limit }: Input.ListBatchJobs): Promise<Job[]> {
     const rows =
       afterCustomId === null
         ? this.#sql.listBatchFirstPage.all({ batch: batchId, limit })
@@ -137,11 +118,11 @@ export class SqliteJobStore implements JobStore {
     return rows.map(rowToJob);
   }
 
-  async listBatchJobsInInputOrder(
-    batchId: string,
-    afterInputIndex: number | null,
-    limit: number,
-  ): Promise<Job[]> {
+  async listBatchJobsInInputOrder({
+    batchId,
+    afterInputIndex,
+    limit,
+  }: Input.ListBatchJobsInInputOrder): Promise<Job[]> {
     const rows = this.#sql.listBatchInInputOrder.all({
       batch: batchId,
       after: afterInputIndex ?? -1,
@@ -154,14 +135,14 @@ export class SqliteJobStore implements JobStore {
     return toCounts(this.#sql.countBatch.all({ batch: batchId }));
   }
 
-  async cancelBatch(batchId: string, nowMs: number): Promise<number> {
+  async cancelBatch({ batchId, nowMs }: Input.CancelBatch): Promise<number> {
     return inTransaction(this.#db, () => {
       this.#sql.markBatchCanceled.run({ batch: batchId });
       return Number(this.#sql.cancelBatchJobs.run({ batch: batchId, now: nowMs }).changes);
     });
   }
 
-  async markPublished(ids: string[], nowMs: number): Promise<void> {
+  async markPublished({ ids, nowMs }: Input.MarkPublished): Promise<void> {
     inTransaction(this.#db, () => {
       for (const id of ids) {
         this.#sql.markPublished.run({ id, now: nowMs });
@@ -169,7 +150,7 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
-  async listUnpublished(createdBeforeMs: number, limit: number): Promise<string[]> {
+  async listUnpublished({ createdBeforeMs, limit }: Input.ListUnpublished): Promise<string[]> {
     return this.#sql.listUnpublished
       .all({ before: createdBeforeMs, limit })
       .map((row) => String(row.id));

@@ -22,7 +22,7 @@ describe('SQLite webhook outbox', () => {
     const items = Array.from({ length: 200 }, (_, i) =>
       newJobFixture({ batchId, customId: String(i).padStart(3, '0') }),
     );
-    await store.createBatch(batchFixture(batchId, items.length), items);
+    await store.createBatch({ batch: batchFixture(batchId, items.length), jobs: items });
     const ids = items.map((item) => item.id);
     // Both processes race for the last jobs: each takes every other id, the same tail.
     const evens = ids.filter((_, i) => i % 2 === 0);

@@ -1,5 +1,5 @@
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
-import type { Job, JobError, JobResult } from '@warmgen/shared/domain/job.ts';
+import type { Job } from '@warmgen/shared/domain/job.ts';
 import { isTerminal } from '@warmgen/shared/domain/job-status.ts';
 import type { RunLoopStore } from '../run-loop-ports.ts';
 
@@ -80,7 +80,7 @@ export function createInMemoryJobStore(): InMemoryJobStore {
       const job = jobs.get(id);
       return job ? { ...job } : null;
     },
-    async claimJob(id, workerId, leaseMs, nowMs) {
+    async claimJob({ id, workerId, leaseMs, nowMs }) {
       await enter('claimJob');
       const job = jobs.get(id);
       const expired =
@@ -97,7 +97,7 @@ export function createInMemoryJobStore(): InMemoryJobStore {
       });
       return { ...jobs.get(id)! };
     },
-    async renewLease(id, workerId, leaseMs, nowMs) {
+    async renewLease({ id, workerId, leaseMs, nowMs }) {
       await enter('renewLease');
       const job = jobs.get(id);
       if (!held(job, workerId)) {
@@ -106,21 +106,21 @@ export function createInMemoryJobStore(): InMemoryJobStore {
       jobs.set(id, { ...job, leaseExpiresAtMs: nowMs + leaseMs });
       return true;
     },
-    async releaseJob(id, workerId) {
+    async releaseJob({ id, workerId }) {
       await enter('releaseJob');
       const job = jobs.get(id);
       return held(job, workerId)
         ? write('release', id, job, { status: 'queued', leaseOwner: null, leaseExpiresAtMs: null })
         : false;
     },
-    async completeJob(id, workerId, result: JobResult, nowMs) {
+    async completeJob({ id, workerId, result, nowMs }) {
       await enter('completeJob');
       const job = jobs.get(id);
       return held(job, workerId)
         ? write('complete', id, job, { status: 'succeeded', result, finishedAtMs: nowMs })
         : false;
     },
-    async failJob(id, error: JobError, nowMs, workerId) {
+    async failJob({ id, error, nowMs, workerId }) {
       await enter('failJob');
       const job = jobs.get(id);
       const allowed =
@@ -130,7 +130,7 @@ export function createInMemoryJobStore(): InMemoryJobStore {
         ? write('fail', id, job, { status: 'failed', error, finishedAtMs: nowMs })
         : false;
     },
-    async markCanceled(id, workerId, nowMs, result?: JobResult) {
+    async markCanceled({ id, workerId, nowMs, result }) {
       await enter('markCanceled');
       const job = jobs.get(id);
       return held(job, workerId)

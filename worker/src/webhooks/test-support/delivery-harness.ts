@@ -50,14 +50,19 @@ export function openDeliveryHarness(defaults: Partial<DeliveryConfig> = {}): Del
   const senders: WebhookSender[] = [];
 
   async function finish(job: Job, outcome: 'succeeded' | 'failed' | 'canceled') {
-    await jobs.claimJob(job.id, workerId, 60_000, Date.now());
+    await jobs.claimJob({ id: job.id, workerId, leaseMs: 60_000, nowMs: Date.now() });
     if (outcome === 'succeeded') {
-      await jobs.completeJob(job.id, workerId, resultFixture, Date.now());
+      await jobs.completeJob({ id: job.id, workerId, result: resultFixture, nowMs: Date.now() });
     } else if (outcome === 'failed') {
-      await jobs.failJob(job.id, { code: 'boom', message: 'it broke' }, Date.now(), workerId);
+      await jobs.failJob({
+        id: job.id,
+        error: { code: 'boom', message: 'it broke' },
+        nowMs: Date.now(),
+        workerId,
+      });
     } else {
-      await jobs.requestCancel(job.id, Date.now());
-      await jobs.markCanceled(job.id, workerId, Date.now());
+      await jobs.requestCancel({ id: job.id, nowMs: Date.now() });
+      await jobs.markCanceled({ id: job.id, workerId, nowMs: Date.now() });
     }
   }
 
@@ -110,7 +115,7 @@ export function openDeliveryHarness(defaults: Partial<DeliveryConfig> = {}): Del
       const rows = Array.from({ length: items }, (_, i) =>
         newJobFixture({ batchId, customId: `item-${i}` }),
       );
-      await jobs.createBatch(batch, rows);
+      await jobs.createBatch({ batch, jobs: rows });
       for (const row of rows) {
         await finish(row as Job, 'succeeded');
       }

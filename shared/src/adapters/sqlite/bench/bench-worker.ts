@@ -9,8 +9,18 @@ const queue = SqliteJobQueue.open(path, { maxAttempts: 5 });
 for (;;) {
   const messages = await queue.pull(8, 60_000, 1_000);
   for (const message of messages) {
-    await store.claimJob(message.jobId, 'bench-worker', 60_000, Date.now());
-    await store.completeJob(message.jobId, 'bench-worker', resultFixture, Date.now());
+    await store.claimJob({
+      id: message.jobId,
+      workerId: 'bench-worker',
+      leaseMs: 60_000,
+      nowMs: Date.now(),
+    });
+    await store.completeJob({
+      id: message.jobId,
+      workerId: 'bench-worker',
+      result: resultFixture,
+      nowMs: Date.now(),
+    });
     await queue.ack(message);
   }
 }

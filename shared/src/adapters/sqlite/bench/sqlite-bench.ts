@@ -52,7 +52,7 @@ try {
     newJobFixture({ batchId, customId: `${i}` }),
   );
   const t = performance.now();
-  await store.createBatch(batchFixture(batchId, jobs.length), jobs);
+  await store.createBatch({ batch: batchFixture(batchId, jobs.length), jobs });
   const stored = performance.now();
   await queue.publish(jobs.map((job) => job.id));
   const published = performance.now();

@@ -20,7 +20,7 @@ for (let round = 0; ; round += 1) {
   if (round % 10 === 9) {
     const batchId = newBatchId();
     const jobs = Array.from({ length: 40 }, (_, i) => newJobFixture({ batchId, customId: `${i}` }));
-    await store.createBatch(batchFixture(batchId, jobs.length), jobs);
+    await store.createBatch({ batch: batchFixture(batchId, jobs.length), jobs });
     ids = jobs.map((job) => job.id);
   } else {
     // Every third round repeats an earlier idempotency key: as the API does, publish only

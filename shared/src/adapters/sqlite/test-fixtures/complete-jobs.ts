@@ -18,8 +18,8 @@ const result = {
   timings: { queueMs: 0, generateMs: 1, tokensPerSecond: 1 },
 };
 for (const id of jobIds) {
-  await store.claimJob(id, workerId, 60_000, Date.now());
-  await store.completeJob(id, workerId, result, Date.now());
+  await store.claimJob({ id, workerId, leaseMs: 60_000, nowMs: Date.now() });
+  await store.completeJob({ id, workerId, result, nowMs: Date.now() });
   // Yield so the two processes interleave their write transactions.
   await new Promise((resolve) => setImmediate(resolve));
 }
