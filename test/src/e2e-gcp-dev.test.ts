@@ -184,7 +184,7 @@ function startLater() {
         name: 'dev:gcp',
         command: process.execPath,
         args: [
-          join(repoRoot, 'test', 'src', 'dev-gcp', 'main.ts'),
+          join(repoRoot, 'tools', 'dev-gcp', 'main.ts'),
           '--port',
           String(port),
           '--workers',

@@ -1,4 +1,8 @@
-import { type ExitStatus, type SupervisedProcess, tail } from '../gcp-stack/supervised-process.ts';
+import {
+  type ExitStatus,
+  type SupervisedProcess,
+  tail,
+} from '../../test/src/gcp-stack/supervised-process.ts';
 
 /**
  * Restarts a process that fails, as Cloud Run restarts a failed instance of a worker pool:

@@ -4,16 +4,16 @@ import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import {
   type CloudRunTestServer,
   startCloudRunTestServer,
-} from '../cloud-run-test-server/cloud-run-test-server.ts';
-import { freePort } from '../emulators/free-port.ts';
-import { drainTaskRunner } from '../gcp-stack/drain-task-runner.ts';
+} from '../../test/src/cloud-run-test-server/cloud-run-test-server.ts';
+import { freePort } from '../../test/src/emulators/free-port.ts';
+import { drainTaskRunner } from '../../test/src/gcp-stack/drain-task-runner.ts';
 import {
   type LocalService,
   startFirestoreEmulator,
   startGcsTestServerProcess,
   startPubSubEmulator,
-} from '../gcp-stack/local-services.ts';
-import { pushModelFolder } from '../gcp-stack/push-model-folder.ts';
+} from '../../test/src/gcp-stack/local-services.ts';
+import { pushModelFolder } from '../../test/src/gcp-stack/push-model-folder.ts';
 import {
   apiMain,
   newStackSecrets,
@@ -21,8 +21,12 @@ import {
   type StackEndpoints,
   stackEnv,
   workerMain,
-} from '../gcp-stack/stack-env.ts';
-import { type SupervisedProcess, startProcess, tail } from '../gcp-stack/supervised-process.ts';
+} from '../../test/src/gcp-stack/stack-env.ts';
+import {
+  type SupervisedProcess,
+  startProcess,
+  tail,
+} from '../../test/src/gcp-stack/supervised-process.ts';
 import { type DevGcpArgs, parseDevGcpArgs, usage } from './dev-gcp-args.ts';
 import { formatLogLine } from './format-log-line.ts';
 import { type KeptProcess, keepRestarting } from './keep-restarting.ts';

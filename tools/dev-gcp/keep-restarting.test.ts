@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inheritedEnv } from '../gcp-stack/stack-env.ts';
-import { startProcess } from '../gcp-stack/supervised-process.ts';
+import { inheritedEnv } from '../../test/src/gcp-stack/stack-env.ts';
+import { startProcess } from '../../test/src/gcp-stack/supervised-process.ts';
 import { defaultRestartBackoff, keepRestarting, restartDelayMs } from './keep-restarting.ts';
 
 const fast = { initialMs: 20, maxMs: 50, stableAfterMs: 60_000 };
