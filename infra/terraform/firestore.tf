@@ -21,6 +21,7 @@ locals {
   idempotency_keys_collection = "${var.firestore_collection_prefix}idempotency_keys"
   webhook_events_collection   = "${var.firestore_collection_prefix}webhook_events"
   openai_batches_collection   = "${var.firestore_collection_prefix}openai_batches"
+  workers_collection          = "${var.firestore_collection_prefix}workers"
 }
 
 # --- Composite indexes ------------------------------------------------------------------
@@ -89,6 +90,23 @@ resource "google_firestore_index" "jobs_unpublished" {
   }
   fields {
     field_path = "publishedAtMs"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "createdAtMs"
+    order      = "ASCENDING"
+  }
+}
+
+# The oldest queued job (GET /v1/capacity: its age; the launcher's backlog).
+resource "google_firestore_index" "jobs_queued_by_created" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = local.jobs_collection
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "status"
     order      = "ASCENDING"
   }
   fields {
@@ -193,6 +211,17 @@ resource "google_firestore_field" "idempotency_keys_expire_at" {
   project    = var.project_id
   database   = google_firestore_database.this.name
   collection = local.idempotency_keys_collection
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+}
+
+# Worker heartbeats: a worker that died stops rewriting its record; TTL removes it.
+resource "google_firestore_field" "workers_expire_at" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = local.workers_collection
   field      = "expireAt"
 
   ttl_config {}

@@ -24,6 +24,7 @@ const jobStore = 'shared/src/adapters/firestore/firestore-job-store.ts';
 const eventStore = 'shared/src/adapters/firestore/firestore-webhook-event-store.ts';
 const statusCounts = 'shared/src/adapters/firestore/status-counts.ts';
 const openAiBatchStore = 'shared/src/adapters/firestore/firestore-openai-batch-store.ts';
+const heartbeats = 'shared/src/adapters/firestore/firestore-worker-heartbeats.ts';
 
 /** Source folders whose queries must all be listed below (test files excluded). */
 export const queryFolders = ['shared/src/adapters/firestore', 'shared/src/webhooks'];
@@ -66,6 +67,21 @@ export const firestoreQueries: readonly FirestoreQuery[] = [
       { where: 'createdAtMs', op: '<=' },
       { orderBy: 'createdAtMs', direction: 'asc' },
     ],
+  },
+  {
+    usedBy: 'FirestoreJobStore.oldestQueuedAtMs (GET /v1/capacity)',
+    file: jobStore,
+    collection: 'jobs',
+    clauses: [
+      { where: 'status', op: '==' },
+      { orderBy: 'createdAtMs', direction: 'asc' },
+    ],
+  },
+  {
+    usedBy: 'FirestoreWorkerHeartbeats.listLive (GET /v1/capacity, the API metrics)',
+    file: heartbeats,
+    collection: 'workers',
+    clauses: [{ where: 'expiresAtMs', op: '>' }],
   },
   {
     usedBy: 'FirestoreWebhookEventStore.recordBatchCompletions: batches owing their event',

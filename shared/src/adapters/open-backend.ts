@@ -4,6 +4,7 @@ import type { JobStore } from '../ports/job-store.ts';
 import type { OpenAiStores } from '../ports/openai-batch-store.ts';
 import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
+import type { WorkerHeartbeats } from '../ports/worker-heartbeats.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
 import { SqliteFileStore } from './sqlite/sqlite-file-store.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
@@ -11,6 +12,7 @@ import { SqliteJobStore } from './sqlite/sqlite-job-store.ts';
 import { SqliteOpenAiBatchStore } from './sqlite/sqlite-openai-batch-store.ts';
 import { SqliteWebhookDeliveryQueue } from './sqlite/sqlite-webhook-delivery-queue.ts';
 import { SqliteWebhookEventStore } from './sqlite/sqlite-webhook-event-store.ts';
+import { SqliteWorkerHeartbeats } from './sqlite/sqlite-worker-heartbeats.ts';
 import { SqliteWriteProbe } from './sqlite/sqlite-write-probe.ts';
 
 export interface Backend {
@@ -23,6 +25,8 @@ export interface Backend {
    * the backend has no adapters for them yet (gcp): those routes then answer 503.
    */
   openai: OpenAiStores | null;
+  /** Workers' heartbeat records: written by workers, read by GET /v1/capacity and metrics. */
+  heartbeats: WorkerHeartbeats;
   /**
    * A tiny durable write, for the API's readiness to see the store take writes again
    * after a storage failure. Absent where no probe exists (gcp, for now).
@@ -43,11 +47,13 @@ export async function openBackend(config: Config): Promise<Backend> {
       { openPubSubJobQueue },
       { openGcpWebhooks },
       { openGcpOpenAiStores },
+      { openFirestoreWorkerHeartbeats },
     ] = await Promise.all([
       import('./firestore/open-firestore-job-store.ts'),
       import('./pubsub/open-pubsub-job-queue.ts'),
       import('./open-gcp-webhooks.ts'),
       import('./open-gcp-openai-stores.ts'),
+      import('./firestore/open-firestore-worker-heartbeats.ts'),
     ]);
     const gcp = config.gcp;
     const store = openFirestoreJobStore(gcp);
@@ -57,13 +63,16 @@ export async function openBackend(config: Config): Promise<Backend> {
     });
     const webhooks = await openGcpWebhooks(config);
     const openai = openGcpOpenAiStores(config);
+    const heartbeats = openFirestoreWorkerHeartbeats(gcp);
     return {
       store,
       queue,
       webhooks,
       openai,
+      heartbeats,
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
       close: async () => {
+        await heartbeats.close();
         await openai?.files.close();
         await openai?.batches.close();
         await webhooks.queue.close();
@@ -81,14 +90,17 @@ export async function openBackend(config: Config): Promise<Backend> {
   };
   const probe = SqliteWriteProbe.open(path);
   const openai = { files: SqliteFileStore.open(path), batches: SqliteOpenAiBatchStore.open(path) };
+  const heartbeats = SqliteWorkerHeartbeats.open(path);
   return {
     store,
     queue,
     webhooks,
     openai,
+    heartbeats,
     probeWrites: () => probe.probe(),
     description: `sqlite ${path}`,
     close: async () => {
+      await heartbeats.close();
       await probe.close();
       await openai.files.close();
       await openai.batches.close();

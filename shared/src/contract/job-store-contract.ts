@@ -484,5 +484,26 @@ export function describeJobStoreContract(
         failed: 1,
       });
     });
+
+    it('tells when the oldest queued job was created, and null with none queued', async () => {
+      assert.equal(await store().oldestQueuedAtMs(), null);
+      const [older, , newest] = await store().createJobs([
+        newJobFixture({ createdAtMs: t0Ms + 10 }),
+        newJobFixture({ createdAtMs: t0Ms + 20 }),
+        newJobFixture({ createdAtMs: t0Ms + 30 }),
+      ]);
+      const batchId = newBatchId();
+      await store().createBatch(batchFixture(batchId, 1), [
+        newJobFixture({ batchId, customId: '1', createdAtMs: t0Ms + 15 }),
+      ]);
+      assert.equal(await store().oldestQueuedAtMs(), t0Ms + 10);
+      // Claimed, it is no longer queued; the next oldest queued one counts.
+      await store().claimJob(older!.id, 'w', leaseMs, t0Ms + 40);
+      assert.equal(await store().oldestQueuedAtMs(), t0Ms + 15);
+      await store().cancelBatch(batchId, t0Ms + 41);
+      assert.equal(await store().oldestQueuedAtMs(), t0Ms + 20);
+      await store().failJob(newest!.id, { code: 'x', message: 'y' }, t0Ms + 42);
+      assert.equal(await store().oldestQueuedAtMs(), t0Ms + 20);
+    });
   });
 }

@@ -76,6 +76,8 @@ export interface JobStore {
 
   /** Counts over the whole store, for metrics. */
   countJobs(): Promise<StatusCounts>;
+  /** createdAtMs of the oldest queued job, or null when none is queued (GET /v1/capacity). */
+  oldestQueuedAtMs(): Promise<number | null>;
   close(): Promise<void>;
 }
 

@@ -248,6 +248,17 @@ export class FirestoreJobStore implements JobStore {
     return countByStatus(this.#db, this.#jobs);
   }
 
+  async oldestQueuedAtMs(): Promise<number | null> {
+    const snapshot = await this.#jobs
+      .where('status', '==', 'queued')
+      .orderBy('createdAtMs')
+      .limit(1)
+      .select('createdAtMs')
+      .get();
+    const first = snapshot.docs[0];
+    return first === undefined ? null : Number(first.get('createdAtMs'));
+  }
+
   async close(): Promise<void> {
     await this.#db.terminate();
   }

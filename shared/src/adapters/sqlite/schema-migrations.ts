@@ -26,6 +26,9 @@
  * - (6) jobs.input_index: a batch item's position in its input, for results in input
  *   order; NULL for single jobs and for batch jobs stored before it existed.
  *   openai_batches.usage: the summed tokens of a finished batch, JSON.
+ * - (7) worker_heartbeats: one row per worker process (ports/worker-heartbeats.ts), the
+ *   record as JSON text beside its expiry; expired rows are deleted by the next beat.
+ *   jobs_queued_by_created: the oldest queued job (JobStore.oldestQueuedAtMs).
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -189,5 +192,13 @@ export const schemaMigrations: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN input_index INTEGER;
   CREATE INDEX jobs_by_batch_input ON jobs (batch_id, input_index) WHERE batch_id IS NOT NULL;
   ALTER TABLE openai_batches ADD COLUMN usage TEXT;
+  `,
+  `
+  CREATE TABLE worker_heartbeats (
+    worker_id TEXT PRIMARY KEY,
+    expires_at_ms INTEGER NOT NULL,
+    record TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX jobs_queued_by_created ON jobs (created_at_ms) WHERE status = 'queued';
   `,
 ];

@@ -160,6 +160,11 @@ export class SqliteJobStore implements JobStore {
     return toCounts(this.#sql.countAll.all());
   }
 
+  async oldestQueuedAtMs(): Promise<number | null> {
+    const row = this.#sql.oldestQueued.get();
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  }
+
   async close(): Promise<void> {
     if (this.#db.isOpen) {
       this.#db.close();
@@ -260,6 +265,8 @@ function prepareStatements(db: DatabaseSync) {
          AND (status = 'queued' OR (status = 'running' AND cancel_requested = 0))`,
     ),
     countAll: prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
+    // Matches the partial index jobs_queued_by_created.
+    oldestQueued: prepare("SELECT min(created_at_ms) AS at FROM jobs WHERE status = 'queued'"),
     markPublished: prepare(
       'UPDATE jobs SET published_at_ms = $now WHERE id = $id AND published_at_ms IS NULL',
     ),
