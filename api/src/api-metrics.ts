@@ -3,6 +3,8 @@ import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { registerCapacityMetrics } from './capacity/capacity-metrics.ts';
+import type { CapacitySources } from './capacity/read-capacity.ts';
 
 /**
  * The API's Prometheus metrics, registered on the registry the caller owns (one registry
@@ -19,8 +21,12 @@ export function createApiMetrics(
   store: JobStore,
   queue: JobQueue,
   log: FastifyBaseLogger,
+  capacity: CapacitySources | null = null,
 ): ApiMetrics {
   const registers = [registry];
+  if (capacity !== null) {
+    registerCapacityMetrics(registry, capacity, store, log);
+  }
   const requests = new Counter({
     name: 'warmgen_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status code.',

@@ -20,6 +20,7 @@ import type { ApiLimits } from './api-limits.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { type AuthOptions, installAuth } from './auth/install-auth.ts';
 import { installRateLimit } from './auth/install-rate-limit.ts';
+import type { CapacitySources } from './capacity/read-capacity.ts';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -30,6 +31,7 @@ import { openAiRoutes } from './openai/openai-routes.ts';
 import { openapiOptions } from './openapi-document.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
+import { capacityRoutes } from './routes/capacity-routes.ts';
 import { generationsRoutes } from './routes/generations-routes.ts';
 import { opsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
@@ -81,6 +83,11 @@ export interface ApiDeps {
   openai?: OpenAiConfig;
   /** Files and OpenAI batch records (Backend.openai); without them those routes answer 503. */
   openaiStores?: OpenAiStores | null;
+  /**
+   * Worker heartbeats and the launcher's state, for GET /v1/capacity and the capacity
+   * metrics. Without it the route answers 503 and those series are absent.
+   */
+  capacity?: CapacitySources | null;
 }
 
 export interface ApiTuning {
@@ -164,7 +171,9 @@ export function buildApi(deps: ApiDeps): ApiServer {
   const store = storage.watchStore(deps.store);
   const queue = storage.watchQueue(deps.queue);
 
-  const metrics = createApiMetrics(deps.registry, store, queue, app.log);
+  const now = deps.now ?? Date.now;
+  const capacity = deps.capacity ?? null;
+  const metrics = createApiMetrics(deps.registry, store, queue, app.log, capacity);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
@@ -185,7 +194,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
     queue,
     limits: deps.limits,
     metrics,
-    now: deps.now ?? Date.now,
+    now,
     newId: deps.newId ?? ((kind) => (kind === 'job' ? newJobId() : newBatchId())),
     poll: tuning.poll,
     closing: closingController.signal,
@@ -197,6 +206,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);
   app.register(webhookRoutes, context);
+  app.register(capacityRoutes, { store, capacity, now });
   app.register(openAiRoutes, {
     ...context,
     prefix: '/openai/v1',

@@ -26,6 +26,11 @@ const api = buildApi({
   queue: nudgingQueue(backend.queue, () => launcher?.nudge()),
   isReady: () => ready,
   registry: new Registry(),
+  // GET /v1/capacity: the workers' heartbeats and what the launcher is doing.
+  capacity: {
+    heartbeats: backend.heartbeats,
+    scaling: () => ({ mode: config.scale.mode, launcher: launcher?.state() ?? null }),
+  },
   // Strict unless the deployment allowlists hosts: no loopback default outside npm start.
   webhookGuard: {
     policy: configuredWebhookPolicy(config.webhooks),

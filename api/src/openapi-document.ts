@@ -39,6 +39,10 @@ export function openapiOptions(auth: AuthOptions, limits: ApiLimits): SwaggerOpt
         { name: 'generations', description: 'One prompt, one job.' },
         { name: 'batches', description: 'Many prompts at once, as JSON or JSONL.' },
         { name: 'webhooks', description: 'Redelivery of webhook events.' },
+        {
+          name: 'capacity',
+          description: 'Workers, backlog and scaling, and when a new job would run.',
+        },
         { name: 'operations', description: 'Probes, metrics and this document.' },
       ],
       components: keyed

@@ -11,6 +11,7 @@ import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
+import { startConfiguredHeartbeat } from '@warmgen/worker/heartbeat/start-configured-heartbeat.ts';
 import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
@@ -34,6 +35,11 @@ const api = buildApi({
   queue,
   isReady: () => ready,
   registry,
+  // GET /v1/capacity: the in-process worker's heartbeat; npm start has no launcher.
+  capacity: {
+    heartbeats: backend.heartbeats,
+    scaling: () => ({ mode: config.scale.mode, launcher: null }),
+  },
   webhookGuard: security.webhookGuard,
 });
 const log = api.log;
@@ -42,6 +48,14 @@ for (const notice of security.notices) {
 }
 
 let worker: ReturnType<typeof createWorker> | undefined;
+// The worker's record for GET /v1/capacity, from before hydration until it stops.
+const workerId = newWorkerId();
+const heartbeat = startConfiguredHeartbeat(
+  config,
+  backend.heartbeats,
+  workerId,
+  log.child({ component: 'worker' }),
+);
 let delivery: StartedDeliveryWorker | null = null;
 let sweeper: OrphanSweeper | undefined;
 installShutdownHandlers({
@@ -49,6 +63,7 @@ installShutdownHandlers({
   onShutdown: async () => {
     ready = false;
     await worker?.stop();
+    await heartbeat.stop();
     await delivery?.stop();
     await sweeper?.stop();
     await api.close();
@@ -73,7 +88,10 @@ delivery = startDeliveryWorker({
   shutdownGraceMs: config.durationsMs.shutdownGraceMs,
 });
 
-const model = await loadModelOrExit(config, log);
+const model = await loadModelOrExit(config, log, {
+  onHydration: heartbeat.hydrating,
+  onLoading: heartbeat.loading,
+});
 const { engine } = model;
 const traced = traceJobLines(
   { store, logger: log.child({ component: 'worker' }) },
@@ -85,9 +103,11 @@ worker = createWorker({
   engine,
   logger: traced.logger,
   registry,
-  workerId: newWorkerId(),
+  workerId,
   config: runLoopConfigOf(config, engine.maxBatchSize, 'standalone'),
+  observer: heartbeat.observer,
 });
+await heartbeat.warmWith(model, engine.maxBatchSize);
 worker.start();
 ready = true;
 log.info(

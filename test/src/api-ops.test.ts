@@ -98,6 +98,7 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
         '/v1/batches/{id}/cancel',
         '/v1/batches/{id}/results',
         '/v1/batches/{id}/webhook/redeliver',
+        '/v1/capacity',
         '/v1/generations',
         '/v1/generations/{id}',
         '/v1/generations/{id}/cancel',

@@ -11,6 +11,7 @@ import { cloudRunLogFields } from '@warmgen/shared/logging/cloud-run-log-fields.
 import { createLogger } from '@warmgen/shared/logging/create-logger.ts';
 import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-address-policy.ts';
 import { Registry } from 'prom-client';
+import { startConfiguredHeartbeat } from './heartbeat/start-configured-heartbeat.ts';
 import { traceJobLines } from './job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from './model-location/load-model-or-exit.ts';
 import { createWorker } from './run-loop/create-worker.ts';
@@ -43,7 +44,13 @@ function startWebhooks() {
 }
 const delivery = startWebhooks();
 
-const model = await loadModelOrExit(config, log);
+// The worker's record for GET /v1/capacity, from before hydration until it stops.
+const workerId = newWorkerId();
+const heartbeat = startConfiguredHeartbeat(config, backend.heartbeats, workerId, log);
+const model = await loadModelOrExit(config, log, {
+  onHydration: heartbeat.hydrating,
+  onLoading: heartbeat.loading,
+});
 const { engine } = model;
 // A job's lines carry the trace of the request that submitted it.
 const traced = traceJobLines({ store: backend.store, logger: log }, config.gcp?.projectId ?? null);
@@ -53,9 +60,11 @@ const worker = createWorker({
   engine,
   logger: traced.logger,
   registry,
-  workerId: newWorkerId(),
+  workerId,
   config: runLoopConfigOf(config, engine.maxBatchSize, 'worker'),
+  observer: heartbeat.observer,
 });
+await heartbeat.warmWith(model, engine.maxBatchSize);
 
 // One shutdown, for the first reason: `worker.done` also resolves when a signal stopped
 // the loop, and then the signal's shutdown is the one under way (and its reason stands).
@@ -63,6 +72,7 @@ const { shutdown } = installShutdownHandlers({
   logger: log,
   onShutdown: async (reason) => {
     await worker.stop();
+    await heartbeat.stop();
     await delivery?.stop();
     await engine.dispose();
     await backend.close();

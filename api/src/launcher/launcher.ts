@@ -47,6 +47,11 @@ export interface LauncherState {
   deciding: boolean;
   lastLaunch: { execution: string; tasks: number; atMs: number } | null;
   lastResize: { instances: number; atMs: number } | null;
+  /**
+   * What the Admin API said at the last decision that asked it: unfinished tasks of the
+   * job's executions (job), or the pool's instance count (pool).
+   */
+  observed: { runningTasks: number | null; instances: number | null; atMs: number } | null;
   /** The last failure, until a decision succeeds again: why new work waits. */
   lastError: { message: string; atMs: number; failures: number; retryAtMs: number } | null;
   launches: number;
@@ -75,6 +80,7 @@ export function createLauncher(deps: LauncherDeps): Launcher {
     deciding: false,
     lastLaunch: null,
     lastResize: null,
+    observed: null,
     lastError: null,
     launches: 0,
   };
@@ -161,6 +167,7 @@ export function createLauncher(deps: LauncherDeps): Launcher {
       return false;
     }
     const running = await deps.target.runningTasks();
+    state.observed = { runningTasks: running, instances: null, atMs: now() };
     const tasks = tasksToLaunch(backlog, running, deps.limits);
     if (tasks === 0) {
       return false;
@@ -180,6 +187,7 @@ export function createLauncher(deps: LauncherDeps): Launcher {
       return false;
     }
     const instances = await deps.target.instanceCount();
+    state.observed = { runningTasks: null, instances, atMs: now() };
     const size = poolSize(
       backlog,
       instances,

@@ -263,6 +263,12 @@ export const configDefaults = {
    * @default 15
    */
   scaleIntervalSeconds: 15,
+  /**
+   * `HEARTBEAT_SECONDS`: a worker's heartbeat (GET /v1/capacity) costs one small write per
+   * interval; its record expires after four.
+   * @default 5
+   */
+  heartbeatSeconds: 5,
 
   // Google Cloud (BACKEND=gcp): the names infra/ creates.
   /**

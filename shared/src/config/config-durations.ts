@@ -15,6 +15,8 @@ export interface ConfigDurationsMs {
   readonly orphanSweepIntervalMs: number;
   readonly scaleIdleMs: number;
   readonly scaleIntervalMs: number;
+  /** A worker's heartbeat interval (HEARTBEAT_SECONDS). */
+  readonly heartbeatMs: number;
 }
 
 const msPerSecond = 1_000;
@@ -26,7 +28,11 @@ export interface ConfigSeconds {
   readonly drainIdleSeconds: number;
   readonly orphanAgeSeconds: number;
   readonly orphanSweepIntervalSeconds: number;
-  readonly scale: { readonly idleSeconds: number; readonly intervalSeconds: number };
+  readonly scale: {
+    readonly idleSeconds: number;
+    readonly intervalSeconds: number;
+    readonly heartbeatSeconds: number;
+  };
 }
 
 /** Called once, by loadConfig: everything else reads `config.durationsMs`. */
@@ -39,5 +45,6 @@ export function configDurationsMs(seconds: ConfigSeconds): ConfigDurationsMs {
     orphanSweepIntervalMs: seconds.orphanSweepIntervalSeconds * msPerSecond,
     scaleIdleMs: seconds.scale.idleSeconds * msPerSecond,
     scaleIntervalMs: seconds.scale.intervalSeconds * msPerSecond,
+    heartbeatMs: seconds.scale.heartbeatSeconds * msPerSecond,
   });
 }

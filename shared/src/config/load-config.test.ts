@@ -118,6 +118,7 @@ describe('loadConfig', () => {
       SCALE_JOBS_PER_WORKER: '40',
       SCALE_IDLE_SECONDS: '60',
       SCALE_INTERVAL_SECONDS: '5',
+      HEARTBEAT_SECONDS: '2',
     });
     assert.deepEqual(config, {
       port: 9090,
@@ -182,6 +183,7 @@ describe('loadConfig', () => {
         jobsPerWorker: 40,
         idleSeconds: 60,
         intervalSeconds: 5,
+        heartbeatSeconds: 2,
         apiEndpoint: null,
       },
       // The *Seconds above, in the milliseconds the code counts in (converted once).

@@ -27,6 +27,11 @@ export interface ScaleConfig {
   readonly idleSeconds: number;
   /** SCALE_INTERVAL_SECONDS: the timer between decisions (accepted work also triggers one). */
   readonly intervalSeconds: number;
+  /**
+   * HEARTBEAT_SECONDS: how often a worker rewrites its heartbeat record (GET /v1/capacity);
+   * a record expires after four of these. Read by the workers, whatever SCALE_MODE is.
+   */
+  readonly heartbeatSeconds: number;
   /** CLOUD_RUN_API_ENDPOINT: the Admin API's origin; null = the real service. */
   readonly apiEndpoint: URL | null;
 }
@@ -111,6 +116,12 @@ export function readScaleConfig(env: Env, backend: 'embedded' | 'gcp'): ScaleCon
       'SCALE_INTERVAL_SECONDS',
       { min: 1, max: 3_600 },
       defaults.scaleIntervalSeconds,
+    ),
+    heartbeatSeconds: readInteger(
+      env,
+      'HEARTBEAT_SECONDS',
+      { min: 1, max: 60 },
+      defaults.heartbeatSeconds,
     ),
     apiEndpoint: readApiOrigin(env, 'CLOUD_RUN_API_ENDPOINT', '/v2/...'),
   };

@@ -29,6 +29,11 @@ import { type OnnxTypes, onnx } from './onnx-proto.ts';
 export const DECODE_GRAPH_FILE = fileNames('fp32', 'host').graph;
 export const DECODE_STAMP_FILE = fileNames('fp32', 'host').stamp;
 
+/** The stamp's file name (in the folder's onnx/) for a dtype and KV placement. */
+export function decodeStampFile(dtype: DecodeDtype, kv: KvPlacement): string {
+  return fileNames(dtype, kv).stamp;
+}
+
 function fileNames(dtype: DecodeDtype, kv: KvPlacement): { graph: string; stamp: string } {
   const base = `warmgen-decode${kv === 'device' ? '-device' : ''}${dtype === 'fp32' ? '' : `-${dtype}`}`;
   return { graph: `${base}.onnx`, stamp: `${base}.json` };

@@ -3,6 +3,7 @@ import type { LogMethod } from '@warmgen/shared/logging/logger.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
 import { mallocTunablesWarning } from '../engine/malloc-tunables.ts';
 import { loadThreadedEngine } from '../engine/threaded-engine.ts';
+import type { HydrationProgress } from '../hydration/hydration-progress.ts';
 import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
 
 /** Model-folder logging, and fatal for the line before the exit. */
@@ -17,6 +18,12 @@ type StartupLogger = ModelFolderLogger & { fatal: LogMethod };
 export async function loadModelOrExit(
   config: Config,
   log: StartupLogger,
+  progress: {
+    /** Hydration's progress, while a gs:// folder downloads (the heartbeat's hydrating). */
+    onHydration?: (progress: HydrationProgress) => void;
+    /** The folder is local and the engine starts loading. */
+    onLoading?: () => void;
+  } = {},
 ): Promise<{ engine: GenerationEngine; origin: string; dir: string }> {
   try {
     const model = await resolveModelFolder(
@@ -24,7 +31,9 @@ export async function loadModelOrExit(
       config.modelCacheDir,
       log,
       config.storageApiEndpoint,
+      progress.onHydration,
     );
+    progress.onLoading?.();
     const warning = mallocTunablesWarning();
     if (warning !== null) {
       log.warn({}, warning);

@@ -3,6 +3,7 @@ import { GcsModelSource } from '@warmgen/shared/adapters/gcs/gcs-model-source.ts
 import type { ModelLocation } from '@warmgen/shared/config/model-location.ts';
 import type { Logger } from '@warmgen/shared/logging/logger.ts';
 import { hydrateModel } from '../hydration/hydrate-model.ts';
+import type { HydrationProgress } from '../hydration/hydration-progress.ts';
 import { ensureModel } from '../model-builder/ensure-model.ts';
 
 export interface ResolvedModelFolder {
@@ -28,6 +29,8 @@ export async function resolveModelFolder(
   modelCacheDir: string,
   logger: ModelFolderLogger,
   storageApiEndpoint: string | null = null,
+  /** Hydration's progress (a gs:// folder only), for the worker's heartbeat. */
+  onProgress?: (progress: HydrationProgress) => void,
 ): Promise<ResolvedModelFolder> {
   switch (location.kind) {
     case 'builtin': {
@@ -51,7 +54,12 @@ export async function resolveModelFolder(
         ...(storageApiEndpoint === null ? {} : { apiEndpoint: storageApiEndpoint }),
       });
       // The process's logger, so hydration's progress lines carry its bound fields too.
-      const result = await hydrateModel({ source, cacheDir: resolve(modelCacheDir), logger });
+      const result = await hydrateModel({
+        source,
+        cacheDir: resolve(modelCacheDir),
+        logger,
+        ...(onProgress === undefined ? {} : { onProgress }),
+      });
       return { dir: result.modelDir, origin: result.source, standIn: false };
     }
   }
