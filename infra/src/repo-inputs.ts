@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import type { SourceFile } from './checks/check-firestore-queries.ts';
 import type { RepoFiles } from './checks/check-images.ts';
 import { queryFolders } from './checks/firestore-queries.ts';
+import { launcherSourceFolder } from './checks/launcher-permissions.ts';
 import type { Workspace } from './docker/source-imports.ts';
 import { loadTerraformFolder } from './terraform/parse-terraform.ts';
 import type { TerraformConfig } from './terraform/terraform-config.ts';
@@ -26,6 +27,8 @@ export interface RepoInputs {
   readonly firestoreIndexes: unknown;
   /** The source files whose Firestore queries the index check reads (tests excluded). */
   readonly firestoreQuerySources: readonly SourceFile[];
+  /** The launcher's Cloud Run adapters, whose Admin API calls the IAM check reads. */
+  readonly launcherSources: readonly SourceFile[];
 }
 
 /** Reads everything the offline checks look at from a checkout. */
@@ -61,12 +64,18 @@ export function readRepoInputs(repo: RepoFiles, terraform: TerraformConfig): Rep
     firestoreIndexes: repo.exists(infraPaths.firestoreIndexes)
       ? JSON.parse(repo.read(infraPaths.firestoreIndexes))
       : undefined,
-    firestoreQuerySources: queryFolders
-      .flatMap((folder) => repo.list(folder))
-      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-      .sort()
-      .map((file) => ({ file, text: repo.read(file) })),
+    firestoreQuerySources: sourcesIn(repo, queryFolders),
+    launcherSources: sourcesIn(repo, [launcherSourceFolder]),
   };
+}
+
+/** The TypeScript sources of the folders (tests excluded), sorted. */
+function sourcesIn(repo: RepoFiles, folders: readonly string[]): SourceFile[] {
+  return folders
+    .flatMap((folder) => repo.list(folder))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .sort()
+    .map((file) => ({ file, text: repo.read(file) }));
 }
 
 export function repoFiles(root: string): RepoFiles {

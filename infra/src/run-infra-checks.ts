@@ -3,6 +3,7 @@ import { checkFirestoreIndexes } from './checks/check-firestore-indexes.ts';
 import { checkFirestoreQueries } from './checks/check-firestore-queries.ts';
 import { checkIamRoles } from './checks/check-iam-roles.ts';
 import { checkImages } from './checks/check-images.ts';
+import { checkLauncherPermissions } from './checks/check-launcher-permissions.ts';
 import { checkServiceEnv } from './checks/check-service-env.ts';
 import { checkSubscriptions } from './checks/check-subscriptions.ts';
 import { checkVariables } from './checks/check-variables.ts';
@@ -10,6 +11,7 @@ import { readWorkloads, type Workload } from './checks/cloud-run-workloads.ts';
 import { knownVariables, type LoadConfig } from './checks/config-reads.ts';
 import { firestoreQueries } from './checks/firestore-queries.ts';
 import { iamAllowlist } from './checks/iam-allowlist.ts';
+import { adminApiCalls, launcherRoles } from './checks/launcher-permissions.ts';
 import type { Problem } from './checks/problem.ts';
 import { readCloudBuild } from './docker/cloudbuild-images.ts';
 import { dockerIgnoreMatcher } from './docker/dockerignore.ts';
@@ -137,6 +139,14 @@ export function runInfraChecks(inputs: RepoInputs, load: LoadConfig<Config>): Pr
       sources: inputs.firestoreQuerySources,
       indexFile: inputs.firestoreIndexes,
       indexFileName: infraPaths.firestoreIndexes,
+    }),
+  );
+  addOnce(
+    checkLauncherPermissions({
+      calls: adminApiCalls,
+      sources: inputs.launcherSources,
+      terraform: inputs.terraform,
+      roles: launcherRoles,
     }),
   );
   return problems;

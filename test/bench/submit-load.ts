@@ -8,6 +8,8 @@ export interface SubmitLoadOptions {
   warmupRequests: number;
   /** The params every submitted job carries. */
   params: Record<string, unknown>;
+  /** Sent with every submit (an API key on BACKEND=gcp). */
+  headers?: Record<string, string>;
 }
 
 export interface SubmitLoadResult {
@@ -31,7 +33,7 @@ export async function runSubmitLoad(
   options: SubmitLoadOptions,
 ): Promise<SubmitLoadResult> {
   for (let i = 0; i < options.warmupRequests; i++) {
-    await submitOnce(baseUrl, `warm-up ${i}`, options.params);
+    await submitOnce(baseUrl, `warm-up ${i}`, options.params, options.headers);
   }
   const total = Math.round(options.ratePerSecond * options.seconds);
   const intervalMs = 1000 / options.ratePerSecond;
@@ -52,7 +54,7 @@ export async function runSubmitLoad(
     lastSentAt = sentAt;
     lags.push(Math.max(0, sentAt - due));
     inFlight.push(
-      submitOnce(baseUrl, `Submit load ${i}`, options.params).then(
+      submitOnce(baseUrl, `Submit load ${i}`, options.params, options.headers).then(
         (outcome) => {
           if (outcome === 'ok') {
             latencies.push(performance.now() - sentAt);
@@ -89,10 +91,11 @@ async function submitOnce(
   baseUrl: string,
   prompt: string,
   params: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<'ok' | string> {
   const response = await fetch(`${baseUrl}/v1/generations`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ prompt, params }),
   });
   const text = await response.text();

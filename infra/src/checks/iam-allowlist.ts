@@ -18,10 +18,13 @@ export const iamAllowlist: IamAllowlist = {
     'roles/secretmanager.secretAccessor': ['google_secret_manager_secret_iam_member'],
     // Uploaded batch files (/openai/v1/files): the files bucket only.
     'roles/storage.objectUser': ['google_storage_bucket_iam_member'],
-    // The launcher (scale_mode job): run the worker job with a task-count override.
-    'roles/run.jobsExecutorWithOverrides': ['google_cloud_run_v2_job_iam_member'],
-    // The launcher (scale_mode pool): set the worker pool's instance count, that pool only.
-    'roles/run.developer': ['google_cloud_run_v2_worker_pool_iam_member'],
+    // The launcher (scale_mode job): its custom role (run with overrides, list executions),
+    // on the worker job only.
+    '${google_project_iam_custom_role.launcher_job.id}': ['google_cloud_run_v2_job_iam_member'],
+    // The launcher (scale_mode pool): its custom role (get and update), on the pool only.
+    '${google_project_iam_custom_role.launcher_pool.id}': [
+      'google_cloud_run_v2_worker_pool_iam_member',
+    ],
   },
   'google_service_account.worker': {
     'roles/datastore.user': ['google_project_iam_member'],

@@ -6,7 +6,8 @@ import { cloudRunClientOptions } from './cloud-run-client-options.ts';
  * A Cloud Run Job as the launcher's target, through the official client: runJob with a
  * taskCount override starts an execution; listExecutions tells which are unfinished.
  * The launcher's service account needs run.jobs.runWithOverrides on this one job and
- * run.executions.list (infra/terraform: the launcher's role).
+ * run.executions.list (infra/terraform/scaling.tf's custom role; the offline check
+ * infra/src/checks/check-launcher-permissions.ts keeps the two in step).
  */
 export function cloudRunJobTarget(
   job: string,

@@ -6,7 +6,10 @@ import { cloudRunClientOptions } from './cloud-run-client-options.ts';
  * A Cloud Run worker pool as the launcher's target: its manual instance count, read with
  * getWorkerPool and set with updateWorkerPool (update mask scaling.manualInstanceCount, so
  * nothing else of the pool changes and no new revision is made). Needs run.workerPools.get
- * and run.workerPools.update on this one pool.
+ * and run.workerPools.update on this one pool (infra/terraform/scaling.tf's custom role).
+ * The update's long-running operation is not awaited: polling it would need
+ * run.operations.get, which exists only project-wide, and the next decision reads the
+ * count back with getWorkerPool anyway (the pool's spec changes at once; instances follow).
  */
 export function cloudRunPoolTarget(
   pool: string,
@@ -20,11 +23,10 @@ export function cloudRunPoolTarget(
       return found.scaling?.manualInstanceCount ?? 0;
     },
     async setInstanceCount(count) {
-      const [operation] = await client.updateWorkerPool({
+      await client.updateWorkerPool({
         workerPool: { name: pool, scaling: { manualInstanceCount: count } },
         updateMask: { paths: ['scaling.manual_instance_count'] },
       });
-      await operation.promise();
     },
     async close() {
       await client.close();

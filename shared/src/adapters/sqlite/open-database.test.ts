@@ -42,6 +42,7 @@ describe('openDatabase', () => {
         'queue_messages',
         'webhook_events',
         'webhook_queue',
+        'worker_heartbeats',
       ],
     );
   });
