@@ -15,7 +15,10 @@ import type { AddressInfo } from 'node:net';
  * the end-to-end tests start a drain-mode worker process with the CLOUD_RUN_* variables
  * Cloud Run sets); a task runs until its promise settles, and fails on a non-zero exit
  * (retried up to `maxRetries` times, as a job's task template says). `refuseRuns(n)` makes
- * the next n runJob calls answer 503, as an Admin API outage would.
+ * the next n runJob calls answer 503, as an Admin API outage would. With `runInstance`, a
+ * pool's instance count is also carried out, as Cloud Run does for a manually scaled pool:
+ * raising it starts instances (long-lived worker processes), lowering it stops the newest
+ * ones (SIGTERM, so they release their jobs).
  */
 export interface TaskEnv {
   CLOUD_RUN_JOB: string;
@@ -27,6 +30,17 @@ export interface TaskEnv {
 
 /** Runs one task attempt; resolves with its exit code. */
 export type RunTask = (env: TaskEnv) => Promise<number>;
+
+/** Starts one instance of a worker pool; `stop` ends it and resolves with its exit code. */
+export type RunInstance = (pool: string, index: number) => { stop(): Promise<number> };
+
+export interface InstanceRecord {
+  pool: string;
+  index: number;
+  /** Exit code once stopped by a scale-down; null while it runs. */
+  exitCode: number | null;
+  stopped: Promise<void>;
+}
 
 export interface ExecutionRecord {
   name: string;
@@ -49,6 +63,8 @@ export interface CloudRunTestServer {
   readonly executions: ExecutionRecord[];
   /** Instance counts of the worker pools, by name. */
   readonly pools: Map<string, number>;
+  /** Every pool instance started (with `runInstance`), in start order. */
+  readonly instances: InstanceRecord[];
   /** Requests seen, as "METHOD path" (for tests of what the client sent). */
   readonly requests: Array<{ method: string; path: string; body: unknown; status?: number }>;
   refuseRuns(count: number): void;
@@ -65,11 +81,37 @@ const maxTasks = 10_000;
 
 export async function startCloudRunTestServer(options: {
   runTask: RunTask;
+  runInstance?: RunInstance;
   maxRetries?: number;
   port?: number;
 }): Promise<CloudRunTestServer> {
   const executions: ExecutionRecord[] = [];
   const pools = new Map<string, number>();
+  const instances: InstanceRecord[] = [];
+  const running = new Map<string, Array<{ record: InstanceRecord; stop(): Promise<number> }>>();
+
+  /** Starts or stops instances until the pool runs `count` of them. */
+  function reconcile(pool: string, count: number): void {
+    const runInstance = options.runInstance;
+    if (runInstance === undefined) {
+      return;
+    }
+    const members = running.get(pool) ?? [];
+    running.set(pool, members);
+    while (members.length < count) {
+      const index = instances.filter((instance) => instance.pool === pool).length;
+      const started = runInstance(pool, index);
+      const record: InstanceRecord = { pool, index, exitCode: null, stopped: Promise.resolve() };
+      instances.push(record);
+      members.push({ record, stop: started.stop });
+    }
+    while (members.length > count) {
+      const member = members.pop() as (typeof members)[number];
+      member.record.stopped = member.stop().then((code) => {
+        member.record.exitCode = code;
+      });
+    }
+  }
   const requests: CloudRunTestServer['requests'] = [];
   const maxRetries = options.maxRetries ?? 0;
   let refusals = 0;
@@ -192,6 +234,7 @@ export async function startCloudRunTestServer(options: {
         return failure(res, 400, 'INVALID_ARGUMENT', 'scaling.manual_instance_count must be >= 0');
       }
       pools.set(pool[1], count as number);
+      reconcile(pool[1], count as number);
       return reply(res, 200, {
         name: `${pool[1].split('/workerPools/')[0]}/operations/${randomBytes(6).toString('hex')}`,
         done: true,
@@ -216,6 +259,7 @@ export async function startCloudRunTestServer(options: {
     url: `http://127.0.0.1:${port}`,
     executions,
     pools,
+    instances,
     requests,
     refuseRuns(count) {
       refusals = count;
