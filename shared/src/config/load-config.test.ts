@@ -68,6 +68,7 @@ describe('loadConfig', () => {
         orphanSweepIntervalMs: 30_000,
         scaleIdleMs: 300_000,
         scaleIntervalMs: 15_000,
+        heartbeatMs: 5_000,
       },
     });
   });
@@ -195,6 +196,7 @@ describe('loadConfig', () => {
         orphanSweepIntervalMs: 10_000,
         scaleIdleMs: 60_000,
         scaleIntervalMs: 5_000,
+        heartbeatMs: 2_000,
       },
     });
     assert.ok(Object.isFrozen(config.scale));

@@ -9,7 +9,7 @@ import { loadedModelSha256 } from './model-sha256.ts';
  * engine is warm (the model's sha256 from its verified stamp, the engine's row slots).
  */
 export function startConfiguredHeartbeat(
-  config: Pick<Config, 'device' | 'modelDtype' | 'cloudRun' | 'scale'>,
+  config: Pick<Config, 'device' | 'modelDtype' | 'cloudRun' | 'durationsMs'>,
   heartbeats: WorkerHeartbeats,
   workerId: string,
   log: HeartbeatDeps['log'],
@@ -25,8 +25,8 @@ export function startConfiguredHeartbeat(
         : `${task.execution}/${task.taskIndex ?? 0}`,
     log,
     tuning: {
-      intervalMs: config.scale.heartbeatSeconds * 1000,
-      ttlMs: 4 * config.scale.heartbeatSeconds * 1000,
+      intervalMs: config.durationsMs.heartbeatMs,
+      ttlMs: 4 * config.durationsMs.heartbeatMs,
     },
   });
   return {
