@@ -28,7 +28,6 @@
  *   openai_batches.usage: the summed tokens of a finished batch, JSON.
  * - (7) worker_heartbeats: one row per worker process (ports/worker-heartbeats.ts), the
  *   record as JSON text beside its expiry; expired rows are deleted by the next beat.
- *   jobs_queued_by_created: the oldest queued job (JobStore.oldestQueuedAtMs).
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -199,6 +198,5 @@ export const schemaMigrations: readonly string[] = [
     expires_at_ms INTEGER NOT NULL,
     record TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX jobs_queued_by_created ON jobs (created_at_ms) WHERE status = 'queued';
   `,
 ];

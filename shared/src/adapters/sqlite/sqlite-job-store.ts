@@ -265,7 +265,8 @@ function prepareStatements(db: DatabaseSync) {
          AND (status = 'queued' OR (status = 'running' AND cancel_requested = 0))`,
     ),
     countAll: prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
-    // Matches the partial index jobs_queued_by_created.
+    // Through jobs_by_status: a scan of the queued rows only, cheap at the embedded scale; an
+    // index of its own would cost every insert and transition a write for one read path.
     oldestQueued: prepare("SELECT min(created_at_ms) AS at FROM jobs WHERE status = 'queued'"),
     markPublished: prepare(
       'UPDATE jobs SET published_at_ms = $now WHERE id = $id AND published_at_ms IS NULL',
