@@ -493,16 +493,21 @@ export function describeJobStoreContract(
         newJobFixture({ createdAtMs: t0Ms + 30 }),
       ]);
       const batchId = newBatchId();
-      await store().createBatch(batchFixture(batchId, 1), [
-        newJobFixture({ batchId, customId: '1', createdAtMs: t0Ms + 15 }),
-      ]);
+      await store().createBatch({
+        batch: batchFixture(batchId, 1),
+        jobs: [newJobFixture({ batchId, customId: '1', createdAtMs: t0Ms + 15 })],
+      });
       assert.equal(await store().oldestQueuedAtMs(), t0Ms + 10);
       // Claimed, it is no longer queued; the next oldest queued one counts.
-      await store().claimJob(older!.id, 'w', leaseMs, t0Ms + 40);
+      await store().claimJob({ id: older!.id, workerId: 'w', leaseMs, nowMs: t0Ms + 40 });
       assert.equal(await store().oldestQueuedAtMs(), t0Ms + 15);
-      await store().cancelBatch(batchId, t0Ms + 41);
+      await store().cancelBatch({ batchId, nowMs: t0Ms + 41 });
       assert.equal(await store().oldestQueuedAtMs(), t0Ms + 20);
-      await store().failJob(newest!.id, { code: 'x', message: 'y' }, t0Ms + 42);
+      await store().failJob({
+        id: newest!.id,
+        error: { code: 'x', message: 'y' },
+        nowMs: t0Ms + 42,
+      });
       assert.equal(await store().oldestQueuedAtMs(), t0Ms + 20);
     });
   });
