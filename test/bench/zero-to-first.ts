@@ -47,7 +47,7 @@ const stack = startProcess({
   name: 'dev:gcp',
   command: process.execPath,
   args: [
-    join(repoRoot, 'test', 'src', 'dev-gcp', 'main.ts'),
+    join(repoRoot, 'tools', 'dev-gcp', 'main.ts'),
     '--workers',
     '0',
     '--scale',
