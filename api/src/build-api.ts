@@ -1,11 +1,14 @@
+import { fastifySSE } from '@fastify/sse';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { configDefaults } from '@warmgen/shared/config/config-defaults.ts';
 import { type OpenAiConfig, readOpenAiConfig } from '@warmgen/shared/config/openai-config.ts';
 import { newBatchId, newJobId } from '@warmgen/shared/domain/ids.ts';
 import { loggerOptions } from '@warmgen/shared/logging/logger-options.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { OpenAiStores } from '@warmgen/shared/ports/openai-batch-store.ts';
+import type { StreamChannel } from '@warmgen/shared/ports/stream-channel.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import Fastify, {
   type FastifyBaseLogger,
@@ -39,6 +42,8 @@ import { webhookRoutes } from './routes/webhook-routes.ts';
 import { strictValidatorCompiler } from './schemas/strict-validator-compiler.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
 import { createStorageHealth } from './storage-health.ts';
+import { LiveTextHub } from './stream/live-text-hub.ts';
+import { OpenStreamLimit } from './stream/open-stream-limit.ts';
 import { type PinoLoggerOptions, traceChildLoggerFactory } from './trace-child-logger.ts';
 import type { PollTuning } from './wait-for-job.ts';
 import { defaultWebhookUrlGuard, type WebhookUrlGuard } from './webhook-url-guard.ts';
@@ -88,6 +93,17 @@ export interface ApiDeps {
    * metrics. Without it the route answers 503 and those series are absent.
    */
   capacity?: CapacitySources | null;
+  /**
+   * Live output (SSE streams): the channel workers publish running jobs' text to, the
+   * open-stream limit per key (MAX_STREAMS_PER_KEY) and the keep-alive comment interval
+   * (STREAM_KEEPALIVE_MS). Without a channel a stream still opens and ends with the
+   * final text and event, read from the record. The channel's lifetime is the caller's.
+   */
+  stream?: {
+    channel: Pick<StreamChannel, 'listenAll'> | null;
+    maxStreamsPerKey: number;
+    keepAliveMs: number;
+  };
 }
 
 export interface ApiTuning {
@@ -188,6 +204,14 @@ export function buildApi(deps: ApiDeps): ApiServer {
   }
 
   app.register(swagger, openapiOptions(auth, deps.limits));
+  const stream = deps.stream ?? {
+    channel: null,
+    maxStreamsPerKey: configDefaults.maxStreamsPerKey,
+    keepAliveMs: configDefaults.streamKeepAliveMs,
+  };
+  app.register(fastifySSE, { heartbeatInterval: stream.keepAliveMs });
+  const hub = new LiveTextHub(stream.channel);
+  app.addHook('onClose', async () => hub.close());
 
   const context: RouteContext = {
     store,
@@ -202,6 +226,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
     publishChunkSize: tuning.publishChunkSize,
     events: deps.webhookEvents ?? null,
     webhookGuard: deps.webhookGuard ?? defaultWebhookUrlGuard,
+    streams: { hub, limit: new OpenStreamLimit(stream.maxStreamsPerKey) },
   };
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);

@@ -3,6 +3,7 @@
  * Wires adapters from configuration and nothing else.
  */
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
+import { openStreamChannel } from '@warmgen/shared/adapters/open-stream-channel.ts';
 import { allInterfaces } from '@warmgen/shared/config/config-defaults.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
@@ -18,11 +19,13 @@ import { startConfiguredLauncher } from './launcher/start-configured-launcher.ts
 
 const config = loadConfigOrExit(process.env);
 const backend = await openBackend(config);
+// Workers' live output for the SSE streams: this process's own subscription on gcp.
+const streamChannel = await openStreamChannel(config, { listen: true });
 let ready = true;
 // Accepted work nudges the launcher (SCALE_MODE=job|pool); set once the API's logger exists.
 let launcher: Launcher | null = null;
 const api = buildApi({
-  ...configuredApiDeps(config, backend),
+  ...configuredApiDeps(config, backend, streamChannel),
   queue: nudgingQueue(backend.queue, () => launcher?.nudge()),
   isReady: () => ready,
   registry: new Registry(),
@@ -57,6 +60,7 @@ installShutdownHandlers({
     await sweeper.stop();
     await scaling?.close();
     await api.close();
+    await streamChannel.close();
     await backend.close();
     process.exit(0);
   },

@@ -6,6 +6,7 @@
 import { buildApi } from '@warmgen/api/build-api.ts';
 import { configuredApiDeps } from '@warmgen/api/configured-api-deps.ts';
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
+import { openStreamChannel } from '@warmgen/shared/adapters/open-stream-channel.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
@@ -26,12 +27,14 @@ import { localSecurityDefaults } from './local-security-defaults.ts';
 const config = loadConfigOrExit(process.env);
 const backend = await openBackend(config);
 const { store, queue } = backend;
+// One channel for the API and the worker in this process (in-process when embedded).
+const streamChannel = await openStreamChannel(config, { listen: true });
 const registry = new Registry();
 let ready = false;
 const security = localSecurityDefaults(config);
 
 const api = buildApi({
-  ...configuredApiDeps(config, backend),
+  ...configuredApiDeps(config, backend, streamChannel),
   queue,
   isReady: () => ready,
   registry,
@@ -67,6 +70,7 @@ installShutdownHandlers({
     await delivery?.stop();
     await sweeper?.stop();
     await api.close();
+    await streamChannel.close();
     await backend.close();
     log.info({}, 'stopped');
     process.exit(0);
@@ -106,6 +110,7 @@ worker = createWorker({
   workerId,
   config: runLoopConfigOf(config, engine.maxBatchSize, 'standalone'),
   observer: heartbeat.observer,
+  stream: { channel: streamChannel, intervalMs: config.streamIntervalMs },
 });
 await heartbeat.warmWith(model, engine.maxBatchSize);
 worker.start();

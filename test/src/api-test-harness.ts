@@ -62,6 +62,8 @@ export async function startApi(
     now?: () => number;
     /** Opens each connection to the database (default: openDatabase on its path). */
     openConnection?: () => DatabaseSync;
+    /** Live output: the stream channel and limits (default: none, 100 per key). */
+    stream?: ApiDeps['stream'];
   } = {},
 ): Promise<RunningApi> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'warmgen-api-')));
@@ -95,6 +97,7 @@ export async function startApi(
     ...(options.openai ? { openai: options.openai } : {}),
     webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
     ...(storageProbe ? { storageProbe } : {}),
+    ...(options.stream ? { stream: options.stream } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

@@ -4,6 +4,7 @@
  * been idle for IDLE_EXIT_SECONDS in drain mode. Wires adapters from configuration only.
  */
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
+import { openStreamChannel } from '@warmgen/shared/adapters/open-stream-channel.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
@@ -25,6 +26,8 @@ const log = createLogger(config.logLevel).child({
   ...cloudRunLogFields(config.cloudRun),
 });
 const backend = await openBackend(config);
+// Running rows' text goes to the API processes' streams; a worker only publishes.
+const streamChannel = await openStreamChannel(config, { listen: false });
 const registry = new Registry();
 // Webhooks go out from every worker process, on their own loop (claims keep attempts single).
 function startWebhooks() {
@@ -63,6 +66,7 @@ const worker = createWorker({
   workerId,
   config: runLoopConfigOf(config, engine.maxBatchSize, 'worker'),
   observer: heartbeat.observer,
+  stream: { channel: streamChannel, intervalMs: config.streamIntervalMs },
 });
 await heartbeat.warmWith(model, engine.maxBatchSize);
 
@@ -75,6 +79,7 @@ const { shutdown } = installShutdownHandlers({
     await heartbeat.stop();
     await delivery?.stop();
     await engine.dispose();
+    await streamChannel.close();
     await backend.close();
     log.info({ reason }, 'worker stopped');
     process.exit(0);

@@ -19,12 +19,21 @@ import {
 } from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
 import { createGenerationBodySchema } from '../schemas/generation-request.ts';
+import { serveJobStream } from '../stream/serve-job-stream.ts';
+import {
+  noContentResponse,
+  StreamHeadersSchema,
+  streamResponses,
+} from '../stream/stream-openapi.ts';
 import { waitForTerminalJob } from '../wait-for-job.ts';
 import { deliveryOf } from '../webhook-delivery-of.ts';
 import { assertWebhookUrlAllowed } from '../webhook-url-guard.ts';
 import type { RouteContext } from './route-context.ts';
 
-/** POST /v1/generations, GET /v1/generations/:id, POST /v1/generations/:id/cancel. */
+/**
+ * POST /v1/generations, GET /v1/generations/:id, GET /v1/generations/:id/stream,
+ * POST /v1/generations/:id/cancel.
+ */
 export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { store, queue, limits, metrics } = ctx;
   const tags = ['generations'];
@@ -53,22 +62,43 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
     '/v1/generations',
     {
       config: submissionRateLimit,
+      // The body, not Accept, says whether the answer is a stream.
+      sse: 'manual',
       schema: {
         summary: 'Submit a prompt',
         operationId: 'createGeneration',
         description:
           'Accepts the job (202) and queues it. With `Prefer: wait=N` the response is held up to N seconds (at most ' +
-          `${limits.maxWaitSeconds}) and is a 200 when the job finished in that time.`,
+          `${limits.maxWaitSeconds}) and is a 200 when the job finished in that time. With \`"stream": true\` the ` +
+          "response is the job's event stream (200, `text/event-stream`), as `GET /v1/generations/{id}/stream`.",
         tags,
         body: createGenerationBodySchema(limits),
         headers: SubmitHeadersSchema,
-        response: { 200: JobViewSchema, 202: JobViewSchema, ...errorResponses },
+        response: {
+          200: {
+            description:
+              'The finished job (`Prefer: wait`), or its event stream (`"stream": true`).',
+            content: {
+              'application/json': { schema: JobViewSchema },
+              ...streamResponses[200].content,
+            },
+          },
+          202: JobViewSchema,
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       // Parsed before any write: a bad header must not leave a job behind.
       const waitSeconds = parsePreferWait(request.headers.prefer, limits.maxWaitSeconds);
-      const { prompt, params, webhook } = request.body;
+      const { prompt, params, webhook, stream } = request.body;
+      if (stream === true && waitSeconds !== null) {
+        throw new ApiError(
+          'validation_failed',
+          'a stream answers as the job runs: send "stream": true or Prefer: wait, not both',
+          [{ field: 'body/stream', message: 'cannot be combined with Prefer: wait' }],
+        );
+      }
       if (webhook) {
         await assertWebhookUrlAllowed(ctx.webhookGuard, webhook.url, 'body/webhook/url');
       }
@@ -120,6 +150,9 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
         metrics.countSubmitted('generation', 1);
       }
 
+      if (stream === true) {
+        return serveJobStream(ctx, request, reply, stored);
+      }
       let job = stored;
       if (waitSeconds !== null) {
         reply.header('preference-applied', `wait=${waitSeconds}`);
@@ -155,6 +188,36 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       }
       const latest = await waitFor(job, request.query.wait ?? 0, reply);
       return toJobView(latest, await deliveryOf(ctx, latest));
+    },
+  );
+
+  app.get(
+    '/v1/generations/:id/stream',
+    {
+      sse: 'manual',
+      schema: {
+        summary: "Stream a job's text as it generates",
+        operationId: 'streamGeneration',
+        description:
+          'Server-sent events: `text` events with the text so far at connect, then each new piece as the worker ' +
+          'produces it (never half a character, never the start of a stop sequence that may still complete; joined, ' +
+          'the pieces are the final text); `requeued` when the job starts over on another worker (drop the text so ' +
+          "far); then one `done` event with the finished job as `GET` returns it, and the stream ends. A queued job's " +
+          'stream waits with keep-alive comments. `Last-Event-ID` resumes after that event without duplicates; after ' +
+          '`done` the answer is 204. Closing the stream does not cancel the job. A job of another API key is a 404.',
+        tags,
+        params: IdParamsSchema,
+        headers: StreamHeadersSchema,
+        response: { ...streamResponses, 204: noContentResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const job = await store.getJob(id);
+      if (job === null || !canAccess(callerOf(request), job)) {
+        throw notFound(id);
+      }
+      return serveJobStream(ctx, request, reply, job);
     },
   );
 

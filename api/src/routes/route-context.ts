@@ -3,6 +3,8 @@ import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import type { ApiLimits } from '../api-limits.ts';
 import type { ApiMetrics } from '../api-metrics.ts';
+import type { LiveTextHub } from '../stream/live-text-hub.ts';
+import type { OpenStreamLimit } from '../stream/open-stream-limit.ts';
 import type { PollTuning } from '../wait-for-job.ts';
 import type { WebhookUrlGuard } from '../webhook-url-guard.ts';
 
@@ -23,4 +25,6 @@ export interface RouteContext {
   events: WebhookEventStore | null;
   /** The SSRF check on submitted webhook URLs. */
   webhookGuard: WebhookUrlGuard;
+  /** Live output: running jobs' text from the stream channel, and the open-stream limit. */
+  streams: { hub: LiveTextHub; limit: OpenStreamLimit };
 }

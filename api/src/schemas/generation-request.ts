@@ -26,6 +26,12 @@ export function createGenerationBodySchema(limits: ApiLimits) {
       prompt: promptSchema(limits),
       params: Type.Optional(OptionalParamsSchema),
       webhook: Type.Optional(JobWebhookSchema),
+      stream: Type.Optional(
+        Type.Boolean({
+          description:
+            "true: the response is the job's SSE stream (as GET /v1/generations/{id}/stream) instead of its JSON view.",
+        }),
+      ),
     },
     { additionalProperties: false },
   );

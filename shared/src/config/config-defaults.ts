@@ -270,6 +270,26 @@ export const configDefaults = {
    */
   heartbeatSeconds: 5,
 
+  /**
+   * `STREAM_INTERVAL_MS`: live output: a running row's text goes to its streams at most this
+   * often. 100 ms reads as live and bounds a 32-row batch to 320 chunks a second
+   * (docs/live-output.md).
+   * @default 100
+   */
+  streamIntervalMs: 100,
+  /**
+   * `MAX_STREAMS_PER_KEY`: open SSE streams per API key (per client address when open) in
+   * one API process; past it 429. Each holds a connection and about two store reads a second.
+   * @default 100
+   */
+  maxStreamsPerKey: 100,
+  /**
+   * `STREAM_KEEPALIVE_MS`: a stream with nothing to say (a queued job) sends a comment this
+   * often, well inside the idle timeouts of proxies and load balancers (60 s and more).
+   * @default 15000
+   */
+  streamKeepAliveMs: 15_000,
+
   // Google Cloud (BACKEND=gcp): the names infra/ creates.
   /**
    * `PUBSUB_TOPIC`: the job queue's topic.
@@ -291,6 +311,17 @@ export const configDefaults = {
    * @default 'warmgen-jobs-dead-letter-worker'
    */
   pubsubDeadLetterSubscription: 'warmgen-jobs-dead-letter-worker',
+  /**
+   * `PUBSUB_STREAM_TOPIC`: live output: the topic every worker publishes to.
+   * @default 'warmgen-stream'
+   */
+  pubsubStreamTopic: 'warmgen-stream',
+  /**
+   * `PUBSUB_STREAM_SUBSCRIPTION_PREFIX`: each API process subscribes to it as this plus a
+   * random end (Terraform's IAM condition names the same prefix).
+   * @default 'warmgen-stream-api'
+   */
+  pubsubStreamSubscriptionPrefix: 'warmgen-stream-api',
   /**
    * `FIRESTORE_DATABASE`: the project's default database.
    * @default '(default)'

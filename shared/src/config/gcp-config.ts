@@ -14,6 +14,10 @@ export interface GcpConfig {
   readonly pubsubSubscription: string;
   readonly pubsubDeadLetterTopic: string;
   readonly pubsubDeadLetterSubscription: string;
+  /** PUBSUB_STREAM_TOPIC: live output from workers to API processes. */
+  readonly pubsubStreamTopic: string;
+  /** PUBSUB_STREAM_SUBSCRIPTION_PREFIX: each API process subscribes as this plus a random end. */
+  readonly pubsubStreamSubscriptionPrefix: string;
   /** PUBSUB_EMULATOR_HOST (host:port), or null for the real service. */
   readonly pubsubEmulatorHost: string | null;
   /** FIRESTORE_DATABASE: "(default)" or a named database. */
@@ -57,6 +61,12 @@ export function readGcpConfig(env: Env): GcpConfig {
       env,
       'PUBSUB_DEAD_LETTER_SUBSCRIPTION',
       defaults.pubsubDeadLetterSubscription,
+    ),
+    pubsubStreamTopic: pubsubId(env, 'PUBSUB_STREAM_TOPIC', defaults.pubsubStreamTopic),
+    pubsubStreamSubscriptionPrefix: pubsubId(
+      env,
+      'PUBSUB_STREAM_SUBSCRIPTION_PREFIX',
+      defaults.pubsubStreamSubscriptionPrefix,
     ),
     pubsubEmulatorHost: hostPort(env, 'PUBSUB_EMULATOR_HOST'),
     firestoreDatabase: matching(

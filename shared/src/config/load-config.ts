@@ -79,6 +79,11 @@ export interface Config {
   readonly maxBatchItems: number;
   readonly maxWaitSeconds: number;
 
+  // Live output (SSE)
+  readonly streamIntervalMs: number;
+  readonly maxStreamsPerKey: number;
+  readonly streamKeepAliveMs: number;
+
   // API: the orphan sweeper (jobs written whose queue message was never published)
   readonly orphanAgeSeconds: number;
   readonly orphanSweepIntervalSeconds: number;
@@ -181,6 +186,26 @@ export function loadConfig(env: Env): Config {
       'MAX_WAIT_SECONDS',
       { min: 0, max: 3_600 },
       defaults.maxWaitSeconds,
+    ),
+
+    // The range for coalescing: fast enough to read as live, slow enough to batch.
+    streamIntervalMs: readInteger(
+      env,
+      'STREAM_INTERVAL_MS',
+      { min: 0, max: 5_000 },
+      defaults.streamIntervalMs,
+    ),
+    maxStreamsPerKey: readInteger(
+      env,
+      'MAX_STREAMS_PER_KEY',
+      { min: 1, max: 100_000 },
+      defaults.maxStreamsPerKey,
+    ),
+    streamKeepAliveMs: readInteger(
+      env,
+      'STREAM_KEEPALIVE_MS',
+      { min: 100, max: 3_600_000 },
+      defaults.streamKeepAliveMs,
     ),
 
     orphanAgeSeconds: readInteger(

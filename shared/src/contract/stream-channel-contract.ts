@@ -79,5 +79,24 @@ export function describeStreamChannelContract(
       await eventually(() => got.length === 1, 'the healthy listener got it');
       assert.deepEqual(got, ['still here']);
     });
+
+    it("hands every job's chunks to an all-jobs listener until it is removed", async () => {
+      const { worker, api } = await setup.open();
+      const [job, other] = [randomUUID(), randomUUID()];
+      const got: string[] = [];
+      const unlisten = api.listenAll((chunk) =>
+        got.push(`${chunk.jobId === job ? 'a' : 'b'}:${chunk.text}`),
+      );
+      await worker.publish({ jobId: job, attempt: 1, offset: 0, text: 'one' });
+      await worker.publish({ jobId: other, attempt: 1, offset: 0, text: 'two' });
+      await eventually(() => got.length === 2, "both jobs' chunks");
+      assert.deepEqual(got.sort(), ['a:one', 'b:two']);
+      unlisten();
+      const later: string[] = [];
+      api.listen(job, (chunk) => later.push(chunk.text));
+      await worker.publish({ jobId: job, attempt: 1, offset: 3, text: 'three' });
+      await eventually(() => later.length === 1, 'the per-job listener got the third');
+      assert.equal(got.length, 2);
+    });
   });
 }

@@ -26,6 +26,12 @@ export interface StreamChannel {
    * a shared backend, any other) until the returned function is called.
    */
   listen(jobId: string, onChunk: (chunk: StreamChunk) => void): () => void;
+  /**
+   * Calls onChunk with every job's chunks from now on, until the returned function is
+   * called: an API process keeps each running job's text so far with it, so a stream that
+   * opens late still starts at the job's first character.
+   */
+  listenAll(onChunk: (chunk: StreamChunk) => void): () => void;
   /** Stops listening and releases the backend's resources (a subscription). */
   close(): Promise<void>;
 }

@@ -16,6 +16,10 @@ export class InProcessStreamChannel implements StreamChannel {
     return this.listeners.add(jobId, onChunk);
   }
 
+  listenAll(onChunk: (chunk: StreamChunk) => void): () => void {
+    return this.listeners.addAll(onChunk);
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
   }

@@ -6,9 +6,20 @@ import type { StreamChunk } from '../../ports/stream-channel.ts';
  */
 export class StreamListeners {
   private readonly byJob = new Map<string, Set<(chunk: StreamChunk) => void>>();
+  /** Listeners of every job's chunks. */
+  private readonly all = new Set<(chunk: StreamChunk) => void>();
 
+  /** Whether a chunk of the job has anyone to go to (so a backend can skip parsing it). */
   has(jobId: string): boolean {
-    return this.byJob.has(jobId);
+    return this.all.size > 0 || this.byJob.has(jobId);
+  }
+
+  addAll(onChunk: (chunk: StreamChunk) => void): () => void {
+    const listener = (chunk: StreamChunk) => onChunk(chunk);
+    this.all.add(listener);
+    return () => {
+      this.all.delete(listener);
+    };
   }
 
   add(jobId: string, onChunk: (chunk: StreamChunk) => void): () => void {
@@ -29,7 +40,7 @@ export class StreamListeners {
   }
 
   deliver(chunk: StreamChunk): void {
-    for (const onChunk of this.byJob.get(chunk.jobId) ?? []) {
+    for (const onChunk of [...this.all, ...(this.byJob.get(chunk.jobId) ?? [])]) {
       try {
         onChunk(chunk);
       } catch {
@@ -39,6 +50,7 @@ export class StreamListeners {
   }
 
   clear(): void {
+    this.all.clear();
     this.byJob.clear();
   }
 }

@@ -82,6 +82,13 @@ export class PubSubStreamChannel implements StreamChannel {
     return this.listeners.add(jobId, onChunk);
   }
 
+  listenAll(onChunk: (chunk: StreamChunk) => void): () => void {
+    if (this.subscription === null) {
+      throw new Error('this stream channel was opened to publish only');
+    }
+    return this.listeners.addAll(onChunk);
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
     await this.topic.flush().catch(() => undefined);

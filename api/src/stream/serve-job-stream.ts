@@ -1,0 +1,92 @@
+import type { Job } from '@warmgen/shared/domain/job.ts';
+import { toJobView } from '@warmgen/shared/views/job-view.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callerOf } from '../auth/caller.ts';
+import { requestAbort } from '../request-abort.ts';
+import type { RouteContext } from '../routes/route-context.ts';
+import { deliveryOf } from '../webhook-delivery-of.ts';
+import { assertStreamPosition, type JobEvent, jobEvents } from './job-events.ts';
+import { doneEventId, parseLastEventId, textEventId } from './stream-event-id.ts';
+
+/**
+ * Answers a request with a job's SSE stream (GET …/stream, POST with "stream": true).
+ * Everything that can refuse it (a foreign Last-Event-ID: 400; too many open streams:
+ * 429 with Retry-After) is checked before the headers go out, so those answers are JSON.
+ * A client that goes away stops its stream only: the job goes on (cancel is its own call).
+ */
+export async function serveJobStream(
+  ctx: RouteContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: Job,
+): Promise<void> {
+  const header = request.headers['last-event-id'];
+  const from = parseLastEventId(job.id, Array.isArray(header) ? header[0] : header);
+  if (from === 'done') {
+    // The client saw the final event and reconnected, as EventSource does when a stream
+    // ends: 204 is what tells an EventSource to stop.
+    await reply.code(204).send();
+    return;
+  }
+  assertStreamPosition(job, from);
+  const release = acquireStream(ctx, request, reply);
+  const abort = requestAbort(reply, ctx.closing);
+  try {
+    reply.header('location', `/v1/generations/${job.id}`);
+    // Headers now, so a queued job's client sees the stream open and its keep-alives.
+    reply.sse.sendHeaders(200);
+    const events = jobEvents(
+      {
+        readJob: () => ctx.store.getJob(job.id),
+        hub: ctx.streams.hub,
+        poll: ctx.poll,
+        signal: abort.signal,
+      },
+      job,
+      from,
+    );
+    for await (const event of events) {
+      if (!reply.sse.isConnected) {
+        break;
+      }
+      await reply.sse.send(await messageOf(ctx, job.id, event));
+    }
+  } catch (error) {
+    // A write to a client that just went away is the normal end of a stream.
+    if (reply.sse.isConnected) {
+      throw error;
+    }
+  } finally {
+    abort.dispose();
+    release();
+  }
+}
+
+function acquireStream(ctx: RouteContext, request: FastifyRequest, reply: FastifyReply) {
+  const key = callerOf(request).owner ?? `ip:${request.ip}`;
+  try {
+    return ctx.streams.limit.acquire(key);
+  } catch (error) {
+    reply.header('retry-after', String(ctx.streams.limit.retryAfterSeconds));
+    throw error;
+  }
+}
+
+async function messageOf(ctx: RouteContext, jobId: string, event: JobEvent) {
+  switch (event.kind) {
+    case 'text':
+      return {
+        id: textEventId(jobId, event.position),
+        event: 'text',
+        data: { text: event.text },
+      };
+    case 'requeued':
+      return { event: 'requeued', data: toJobView(event.job, await deliveryOf(ctx, event.job)) };
+    case 'done':
+      return {
+        id: doneEventId(jobId),
+        event: 'done',
+        data: toJobView(event.job, await deliveryOf(ctx, event.job)),
+      };
+  }
+}
