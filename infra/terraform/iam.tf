@@ -15,6 +15,39 @@ resource "google_pubsub_topic_iam_member" "api_publishes_jobs" {
   member  = "serviceAccount:${google_service_account.api.email}"
 }
 
+# Live output: each API process makes its own subscription to the stream topic at start,
+# reads it and deletes it at stop. Attaching to the topic is subscriber on the topic; making,
+# reading and deleting subscriptions is a project permission, so a role with only those,
+# limited by a condition to subscriptions named with the API's prefix.
+resource "google_pubsub_topic_iam_member" "api_subscribes_stream" {
+  project = var.project_id
+  topic   = google_pubsub_topic.stream.name
+  role    = "roles/pubsub.subscriber"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_project_iam_custom_role" "stream_subscriptions" {
+  project = var.project_id
+  role_id = "${replace(var.name_prefix, "-", "_")}_stream_subscriptions"
+  title   = "warmgen API: its own live-output subscriptions"
+  permissions = [
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.consume",
+    "pubsub.subscriptions.delete",
+    "pubsub.subscriptions.get",
+  ]
+}
+
+resource "google_project_iam_member" "api_stream_subscriptions" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.stream_subscriptions.id
+  member  = "serviceAccount:${google_service_account.api.email}"
+  condition {
+    title      = "live-output subscriptions only"
+    expression = "resource.name.startsWith(\"projects/${var.project_id}/subscriptions/${var.name_prefix}-stream-api-\")"
+  }
+}
+
 # --- Worker: pulls jobs and dead letters, writes results, reads the model --------------
 resource "google_project_iam_member" "worker_firestore" {
   project = var.project_id
@@ -34,6 +67,14 @@ resource "google_pubsub_subscription_iam_member" "worker_pulls_dead_letters" {
   subscription = google_pubsub_subscription.jobs_dead_letter.name
   role         = "roles/pubsub.subscriber"
   member       = "serviceAccount:${google_service_account.worker.email}"
+}
+
+# Live output: the worker publishes running jobs' text to the stream topic.
+resource "google_pubsub_topic_iam_member" "worker_publishes_stream" {
+  project = var.project_id
+  topic   = google_pubsub_topic.stream.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_service_account.worker.email}"
 }
 
 # Webhook callbacks: the worker queues them when a job ends and delivers them.

@@ -41,6 +41,9 @@ locals {
     RETENTION_DAYS                  = tostring(var.retention_days)
     WEBHOOK_PUBSUB_TOPIC            = google_pubsub_topic.webhook_deliveries.name
     WEBHOOK_PUBSUB_SUBSCRIPTION     = google_pubsub_subscription.webhook_deliveries.name
+    PUBSUB_STREAM_TOPIC             = google_pubsub_topic.stream.name
+    # The prefix the API's stream_subscriptions role is limited to (iam.tf).
+    PUBSUB_STREAM_SUBSCRIPTION_PREFIX = "${var.name_prefix}-stream-api"
   }
 
   # The API's own settings (request limits) keep loadConfig's defaults unless set here.

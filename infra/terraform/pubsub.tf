@@ -106,3 +106,15 @@ resource "google_pubsub_subscription" "webhook_deliveries" {
     ttl = ""
   }
 }
+
+# --- Live output: workers publish running jobs' text, each API process subscribes ---------
+# No subscription here: each API process creates its own at start (every process needs
+# every chunk, see docs/live-output.md), deletes it at stop, and gives it a 1-day expiry
+# so one left by a killed process goes by itself. Chunks are worth nothing after minutes:
+# 10 minutes' retention, Pub/Sub's least.
+resource "google_pubsub_topic" "stream" {
+  project                    = var.project_id
+  name                       = "${var.name_prefix}-stream"
+  message_retention_duration = "600s"
+  depends_on                 = [google_project_service.apis]
+}

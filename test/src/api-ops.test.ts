@@ -102,6 +102,7 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
         '/v1/generations',
         '/v1/generations/{id}',
         '/v1/generations/{id}/cancel',
+        '/v1/generations/{id}/stream',
         '/v1/generations/{id}/webhook/redeliver',
       ]);
       const submit = doc.paths['/v1/generations'].post;
@@ -131,6 +132,12 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
       const batchBody = batch.requestBody.content['application/json'].schema;
       assert.equal(batchBody.properties.items.maxItems, 77);
       assert.equal(batchBody.properties.items.items.properties.custom_id.maxLength, 64);
+      // The stream is text/event-stream, from both routes that answer with it.
+      const stream = doc.paths['/v1/generations/{id}/stream'].get;
+      assert.ok(stream.responses['200'].content['text/event-stream']);
+      assert.ok(stream.parameters.some((p: { name: string }) => p.name === 'last-event-id'));
+      assert.ok(submit.responses['200'].content['text/event-stream']);
+      assert.equal(body.properties.stream.type, 'boolean');
       const results = doc.paths['/v1/batches/{id}/results'].get;
       assert.ok(results.responses['200'].content['application/jsonl']);
     } finally {

@@ -65,13 +65,19 @@ describe('/openai/v1 refuses what it cannot serve, in OpenAI’s error shape', (
     assert.equal((await api.store.countJobs()).queued, 0);
   });
 
-  it('stream: true is a 400 naming stream', async () => {
+  it('stream_options that OpenAI does not have is a 400 naming it, before any job', async () => {
     const error = await failure(() =>
-      client.completions.create({ model: 'gpt2', prompt: 'Hello', stream: true }),
+      client.completions.create({
+        model: 'gpt2',
+        prompt: 'Hello',
+        stream: true,
+        stream_options: { include_usage: true, include_obfuscation: true },
+      }),
     );
     assert.equal(error.status, 400);
-    assert.equal(error.param, 'stream');
+    assert.match(String(error.param), /^stream_options/);
     assert.equal(error.type, 'invalid_request_error');
+    assert.equal((await api.store.countJobs()).queued, 0);
   });
 
   it('bad fields are 400s whose param names the field', async () => {

@@ -51,8 +51,17 @@ export function completionBodySchema(limits: ApiLimits) {
       logprobs: nullable(Type.Literal(0), 'Not supported: null or 0.'),
       logit_bias: Type.Optional(Type.Null()),
       suffix: Type.Optional(Type.Null()),
-      stream: nullable(Type.Boolean(), 'true is not supported yet (400).'),
-      stream_options: Type.Optional(Type.Null()),
+      stream: nullable(
+        Type.Boolean(),
+        'true: server-sent chunks, then `data: [DONE]` (not in a batch).',
+      ),
+      stream_options: nullable(
+        Type.Object(
+          { include_usage: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+        'include_usage: a last chunk with the usage and no choices.',
+      ),
       user: Type.Optional(Type.String({ maxLength: 256 })),
     },
     { additionalProperties: false },

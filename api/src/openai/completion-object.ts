@@ -19,7 +19,7 @@ export interface CompletionObject {
 }
 
 /** eos and stop sequences are both "stop" to OpenAI; length is length. */
-function finishReasonOf(reason: FinishReason): 'stop' | 'length' {
+export function finishReasonOf(reason: FinishReason): 'stop' | 'length' {
   return reason === 'length' ? 'length' : 'stop';
 }
 

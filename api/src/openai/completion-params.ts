@@ -3,7 +3,6 @@ import {
   resolveGenerationParams,
 } from '@warmgen/shared/domain/generation-params.ts';
 import type { CompletionBody } from './completion-body.ts';
-import { OpenAiError } from './openai-error.ts';
 
 /** OpenAI's default for the legacy completions endpoint. */
 export const defaultMaxTokens = 16;
@@ -23,18 +22,4 @@ export function completionParams(body: CompletionBody): GenerationParams {
 /** The prompts of a body, one job each, in order. */
 export function promptsOf(body: CompletionBody): string[] {
   return typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
-}
-
-/**
- * `stream: true` needs token streaming, which this surface does not serve yet: a clear
- * 400 naming the field rather than a non-streamed answer the SDK would fail to parse.
- */
-export function assertNotStreaming(body: CompletionBody, param = 'stream'): void {
-  if (body.stream === true) {
-    throw new OpenAiError(400, {
-      message: `${param}: true is not supported yet; send stream: false (or leave it out) for a complete response`,
-      code: 'unsupported_value',
-      param,
-    });
-  }
 }

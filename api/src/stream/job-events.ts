@@ -10,7 +10,13 @@ import { foreignEventId, type StreamPosition } from './stream-event-id.ts';
  * text it has and the pieces start again), and `done` with the finished job, last.
  */
 export type JobEvent =
-  | { kind: 'text'; text: string; position: StreamPosition }
+  | {
+      kind: 'text';
+      text: string;
+      position: StreamPosition;
+      /** When the worker sent the newest of it (live text only), for bench:stream. */
+      sentAtMs: number | null;
+    }
   | { kind: 'requeued'; job: Job }
   | { kind: 'done'; job: Job };
 
@@ -65,6 +71,7 @@ export async function* jobEvents(
             kind: 'text',
             text: text.slice(sent),
             position: { attempt, offset: text.length },
+            sentAtMs: null,
           };
         }
         yield { kind: 'done', job };
@@ -73,7 +80,7 @@ export async function* jobEvents(
       if (live !== null && live.attempt === attempt && live.text.length > sent) {
         const text = live.text.slice(sent);
         sent = live.text.length;
-        yield { kind: 'text', text, position: { attempt, offset: sent } };
+        yield { kind: 'text', text, position: { attempt, offset: sent }, sentAtMs: live.sentAtMs };
         continue;
       }
       const leftMs = readAtMs - performance.now();

@@ -4,6 +4,8 @@ import type { StreamChannel, StreamChunk } from '@warmgen/shared/ports/stream-ch
 export interface LiveText {
   attempt: number;
   text: string;
+  /** When the worker sent the newest chunk heard (StreamChunk.sentAtMs); null: unknown. */
+  sentAtMs: number | null;
 }
 
 interface Entry extends LiveText {
@@ -50,7 +52,9 @@ export class LiveTextHub {
   /** The job's latest attempt's text as far as it is contiguous from its start; null: none heard. */
   textOf(jobId: string): LiveText | null {
     const entry = this.entries.get(jobId);
-    return entry === undefined ? null : { attempt: entry.attempt, text: entry.text };
+    return entry === undefined
+      ? null
+      : { attempt: entry.attempt, text: entry.text, sentAtMs: entry.sentAtMs };
   }
 
   /** Calls onChange whenever the job's live text changes, until the returned function is called. */
@@ -81,13 +85,20 @@ export class LiveTextHub {
     let entry = this.entries.get(chunk.jobId);
     if (entry === undefined || chunk.attempt > entry.attempt) {
       // A re-queued job starts again: its new attempt's text replaces the old one's.
-      entry = { attempt: chunk.attempt, text: '', early: new Map(), heardAtMs: nowMs };
+      entry = {
+        attempt: chunk.attempt,
+        text: '',
+        early: new Map(),
+        heardAtMs: nowMs,
+        sentAtMs: null,
+      };
     } else if (chunk.attempt < entry.attempt) {
       return;
     }
     const before = entry.text.length;
     place(entry, chunk);
     entry.heardAtMs = nowMs;
+    entry.sentAtMs = chunk.sentAtMs ?? null;
     // Re-inserted: the map's order is the order jobs were last heard from.
     this.entries.delete(chunk.jobId);
     this.entries.set(chunk.jobId, entry);

@@ -8,6 +8,9 @@ import { deliveryOf } from '../webhook-delivery-of.ts';
 import { assertStreamPosition, type JobEvent, jobEvents } from './job-events.ts';
 import { doneEventId, parseLastEventId, textEventId } from './stream-event-id.ts';
 
+/** A request header that asks for `: sent-at <epoch ms>` comments before text events. */
+export const timingHeader = 'warmgen-timing';
+
 /**
  * Answers a request with a job's SSE stream (GET …/stream, POST with "stream": true).
  * Everything that can refuse it (a foreign Last-Event-ID: 400; too many open streams:
@@ -45,9 +48,14 @@ export async function serveJobStream(
       job,
       from,
     );
+    // bench:stream's clock: a comment (ignored by clients) with when the worker sent the text.
+    const timing = request.headers[timingHeader] === '1';
     for await (const event of events) {
       if (!reply.sse.isConnected) {
         break;
+      }
+      if (timing && event.kind === 'text' && event.sentAtMs !== null) {
+        reply.raw.write(`: sent-at ${event.sentAtMs}\n`);
       }
       await reply.sse.send(await messageOf(ctx, job.id, event));
     }
@@ -62,7 +70,12 @@ export async function serveJobStream(
   }
 }
 
-function acquireStream(ctx: RouteContext, request: FastifyRequest, reply: FastifyReply) {
+/** Counts a stream in for the caller's key, or throws the 429 with its Retry-After. */
+export function acquireStream(
+  ctx: Pick<RouteContext, 'streams'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): () => void {
   const key = callerOf(request).owner ?? `ip:${request.ip}`;
   try {
     return ctx.streams.limit.acquire(key);

@@ -14,6 +14,11 @@ export const iamAllowlist: IamAllowlist = {
     'roles/datastore.user': ['google_project_iam_member'],
     // Publishes job ids to the jobs topic only.
     'roles/pubsub.publisher': ['google_pubsub_topic_iam_member'],
+    // Live output: attaches its own subscriptions to the stream topic only.
+    'roles/pubsub.subscriber': ['google_pubsub_topic_iam_member'],
+    // Live output: makes, reads and deletes its own subscriptions (a custom role whose
+    // grant is limited by a condition to the API's subscription prefix).
+    '${google_project_iam_custom_role.stream_subscriptions.id}': ['google_project_iam_member'],
     // API keys, once they are mounted from Secret Manager.
     'roles/secretmanager.secretAccessor': ['google_secret_manager_secret_iam_member'],
     // Uploaded batch files (/openai/v1/files): the files bucket only.

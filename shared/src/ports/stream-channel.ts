@@ -12,6 +12,11 @@ export interface StreamChunk {
   /** Where `text` starts, in UTF-16 code units, in that attempt's text. */
   offset: number;
   text: string;
+  /**
+   * Epoch ms when the worker handed the chunk to the channel, for the token-to-client
+   * latency bench (bench:stream); absent from older workers.
+   */
+  sentAtMs?: number;
 }
 
 export interface StreamChannel {

@@ -3,6 +3,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 /** One event as the client received it, with when (performance.now()). */
 export interface ReceivedEvent extends EventSourceMessage {
   atMs: number;
+  /** The last comment line of the event's block (e.g. bench:stream's `sent-at <ms>`), or null. */
+  comment: string | null;
 }
 
 export interface OpenedStream {
@@ -12,6 +14,7 @@ export interface OpenedStream {
   events: AsyncGenerator<ReceivedEvent>;
   /** Keep-alive comments seen so far. */
   comments(): number;
+
   /** A response that is not a stream: its JSON body. */
   json(): Promise<unknown>;
   close(): void;
@@ -38,15 +41,21 @@ export async function openStream(
     signal: controller.signal,
   });
   let comments = 0;
+
   async function* events(): AsyncGenerator<ReceivedEvent> {
     if (response.body === null) {
       return;
     }
     const ready: ReceivedEvent[] = [];
+    let comment: string | null = null;
     const parser = createParser({
-      onEvent: (event) => ready.push({ ...event, atMs: performance.now() }),
-      onComment: () => {
+      onEvent: (event) => {
+        ready.push({ ...event, atMs: performance.now(), comment });
+        comment = null;
+      },
+      onComment: (text) => {
         comments += 1;
+        comment = text.trim();
       },
     });
     const decoder = new TextDecoder();

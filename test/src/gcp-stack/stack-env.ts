@@ -55,6 +55,8 @@ export function namespacedResources(namespace: string): Record<string, string> {
     PUBSUB_DEAD_LETTER_SUBSCRIPTION: `${namespace}-jobs-dead-letter-worker`,
     WEBHOOK_PUBSUB_TOPIC: `${namespace}-webhooks`,
     WEBHOOK_PUBSUB_SUBSCRIPTION: `${namespace}-webhooks-delivery`,
+    PUBSUB_STREAM_TOPIC: `${namespace}-stream`,
+    PUBSUB_STREAM_SUBSCRIPTION_PREFIX: `${namespace}-stream-api`,
     FIRESTORE_COLLECTION_PREFIX: `${namespace.replaceAll('-', '_')}_`,
   };
 }

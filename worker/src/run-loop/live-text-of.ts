@@ -21,7 +21,7 @@ export function liveTextOf(
   return {
     textIntervalMs: stream.intervalMs,
     onText: (text) => {
-      const chunk = { jobId: job.id, attempt: job.attempts, offset, text };
+      const chunk = { jobId: job.id, attempt: job.attempts, offset, text, sentAtMs: ctx.now() };
       offset += text.length;
       stream.channel.publish(chunk).catch((error: unknown) => {
         ctx.logger.debug({ jobId: job.id, err: error }, 'a live-output chunk was not published');
