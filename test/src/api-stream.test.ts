@@ -232,6 +232,17 @@ describe('GET /v1/generations/{id}/stream', () => {
           ((await third.json()) as { error: { code: string } }).error.code,
           'rate_limited',
         );
+        // A submit that asks for a stream past the limit is refused before it writes a job.
+        const before = (await api.store.countJobs()).queued;
+        const refused = await openStream(`${api.baseUrl}/v1/generations`, {
+          method: 'POST',
+          headers: bearer(keyA),
+          body: { prompt: 'one too many', stream: true },
+        });
+        assert.equal(refused.status, 429);
+        assert.equal(refused.headers.get('retry-after'), '5');
+        await refused.json();
+        assert.equal((await api.store.countJobs()).queued, before);
         // Another key has its own count; a closed stream frees its place.
         const idB = (
           await sendJson(api.baseUrl, 'POST', '/v1/generations', { prompt: 'b' }, bearer(keyB))

@@ -19,7 +19,7 @@ import {
 } from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
 import { createGenerationBodySchema } from '../schemas/generation-request.ts';
-import { serveJobStream } from '../stream/serve-job-stream.ts';
+import { acquireStream, serveJobStream } from '../stream/serve-job-stream.ts';
 import {
   noContentResponse,
   StreamHeadersSchema,
@@ -102,6 +102,8 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       if (webhook) {
         await assertWebhookUrlAllowed(ctx.webhookGuard, webhook.url, 'body/webhook/url');
       }
+      // Before any write: a stream refused (429) leaves no job behind.
+      const streamPlace = stream === true ? acquireStream(ctx, request, reply) : null;
       const { owner } = callerOf(request);
       const header = request.headers['idempotency-key'] ?? null;
       // Keys are per API key: another tenant's identical Idempotency-Key is another request.
@@ -150,8 +152,8 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
         metrics.countSubmitted('generation', 1);
       }
 
-      if (stream === true) {
-        return serveJobStream(ctx, request, reply, stored);
+      if (streamPlace !== null) {
+        return serveJobStream(ctx, request, reply, stored, streamPlace);
       }
       let job = stored;
       if (waitSeconds !== null) {

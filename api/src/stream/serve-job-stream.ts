@@ -22,6 +22,8 @@ export async function serveJobStream(
   request: FastifyRequest,
   reply: FastifyReply,
   job: Job,
+  /** A place taken before the job was written (POST: a 429 must leave no job); else taken here. */
+  place: (() => void) | null = null,
 ): Promise<void> {
   const header = request.headers['last-event-id'];
   const from = parseLastEventId(job.id, Array.isArray(header) ? header[0] : header);
@@ -32,7 +34,7 @@ export async function serveJobStream(
     return;
   }
   assertStreamPosition(job, from);
-  const release = acquireStream(ctx, request, reply);
+  const release = place ?? acquireStream(ctx, request, reply);
   const abort = requestAbort(reply, ctx.closing);
   try {
     reply.header('location', `/v1/generations/${job.id}`);
@@ -70,7 +72,11 @@ export async function serveJobStream(
   }
 }
 
-/** Counts a stream in for the caller's key, or throws the 429 with its Retry-After. */
+/**
+ * Counts a stream in for the caller's key, or throws the 429 with its Retry-After. The
+ * place is released when the response closes, whatever ended it (an error before the
+ * stream, the stream's end, the client going away); releasing twice is a no-op.
+ */
 export function acquireStream(
   ctx: Pick<RouteContext, 'streams'>,
   request: FastifyRequest,
@@ -78,7 +84,9 @@ export function acquireStream(
 ): () => void {
   const key = callerOf(request).owner ?? `ip:${request.ip}`;
   try {
-    return ctx.streams.limit.acquire(key);
+    const release = ctx.streams.limit.acquire(key);
+    reply.raw.once('close', release);
+    return release;
   } catch (error) {
     reply.header('retry-after', String(ctx.streams.limit.retryAfterSeconds));
     throw error;
