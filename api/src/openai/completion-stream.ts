@@ -128,7 +128,9 @@ export async function serveCompletionStream(
     if (finished.length < jobs.length) {
       // Nobody is left to read them (or one failed): the others would run for no one.
       await Promise.all(
-        jobs.map((job) => ctx.store.requestCancel(job.id, ctx.now()).catch(() => null)),
+        jobs.map((job) =>
+          ctx.store.requestCancel({ id: job.id, nowMs: ctx.now() }).catch(() => null),
+        ),
       );
     }
   }
