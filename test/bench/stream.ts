@@ -251,7 +251,7 @@ const report = {
   gcp: gcpResult,
 };
 const line = (name: string, r: typeof embeddedResult, writes: string) =>
-  `| ${name.padEnd(13)} | ${String(r.latencyMs.p50).padStart(7)} | ${String(r.latencyMs.p95).padStart(7)} | ${String(r.tokensPerSecondOn).padStart(9)} | ${String(r.tokensPerSecondOff).padStart(10)} | ${(((r.tokensPerSecondOn / r.tokensPerSecondOff - 1) * 100).toFixed(1) + ' %').padStart(8)} | ${writes.padStart(12)} |`;
+  `| ${name.padEnd(13)} | ${String(r.latencyMs.p50).padStart(7)} | ${String(r.latencyMs.p95).padStart(7)} | ${String(r.tokensPerSecondOn).padStart(9)} | ${String(r.tokensPerSecondOff).padStart(10)} | ${(`${((r.tokensPerSecondOn / r.tokensPerSecondOff - 1) * 100).toFixed(1)} %`).padStart(8)} | ${writes.padStart(12)} |`;
 process.stdout.write(
   `\nbench:stream: ${rows} rows x ${maxNewTokens} tokens, ${rounds} rounds each way; load ${startedLoad.join(' ')} -> ${report.loadAverageAtEnd.join(' ')} on ${report.cores} cores\n\n` +
     '| backend       | p50 ms  | p95 ms  | tok/s on  | tok/s off  | on / off | writes/1k tok |\n' +
