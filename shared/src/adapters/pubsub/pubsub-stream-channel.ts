@@ -3,6 +3,7 @@ import type { Message, PubSub, Subscription, Topic } from '@google-cloud/pubsub'
 import type { StreamChannel, StreamChunk } from '../../ports/stream-channel.ts';
 import { StreamListeners } from '../in-process/stream-listeners.ts';
 import { ignoreExisting } from './pubsub-topology.ts';
+import { decodeChunks, encodeChunks } from './stream-chunk-message.ts';
 
 export interface PubSubStreamNames {
   /** The one topic every worker publishes its rows' chunks to. */
@@ -15,6 +16,21 @@ export interface PubSubStreamNames {
 const orphanExpirySeconds = 24 * 3600;
 /** Least retention Pub/Sub allows; a chunk older than this is useless to a live stream. */
 const retentionSeconds = 600;
+/**
+ * Chunks published within this window go out as one message (stream-chunk-message.ts says
+ * why): the engine hands out a decode step's rows together, so one message per step. The
+ * window is the latency it adds, the same 10 ms the library's own batching waited before.
+ */
+const batchWindowMs = 10;
+/** A message is sent at once when its chunks reach this size (Pub/Sub allows 10 MB). */
+const maxBatchBytes = 256 * 1024;
+
+interface PendingBatch {
+  chunks: StreamChunk[];
+  bytes: number;
+  timer: NodeJS.Timeout;
+  sent: PromiseWithResolvers<void>;
+}
 
 /**
  * The stream channel on Google Cloud: one Pub/Sub topic, and a subscription per API process
@@ -29,6 +45,7 @@ export class PubSubStreamChannel implements StreamChannel {
   private readonly topic: Topic;
   private readonly subscription: Subscription | null;
   private readonly listeners = new StreamListeners();
+  private pending: PendingBatch | null = null;
 
   private constructor(topic: Topic, subscription: Subscription | null) {
     this.topic = topic;
@@ -47,10 +64,8 @@ export class PubSubStreamChannel implements StreamChannel {
     names: PubSubStreamNames,
     options: { listen: boolean },
   ): Promise<PubSubStreamChannel> {
-    // Small batches, sent within 10 ms: latency matters more than requests here.
-    const topic = pubsub.topic(names.topic, {
-      batching: { maxMessages: 100, maxMilliseconds: 10 },
-    });
+    // Each message is already a batch of chunks (see publish): send it at once.
+    const topic = pubsub.topic(names.topic, { batching: { maxMessages: 1 } });
     if (!options.listen) {
       return new PubSubStreamChannel(topic, null);
     }
@@ -68,11 +83,38 @@ export class PubSubStreamChannel implements StreamChannel {
     await ignoreExisting(pubsub.createTopic(names.topic));
   }
 
-  async publish(chunk: StreamChunk): Promise<void> {
-    await this.topic.publishMessage({
-      data: Buffer.from(JSON.stringify(chunk)),
-      attributes: { jobId: chunk.jobId },
-    });
+  publish(chunk: StreamChunk): Promise<void> {
+    const batch = this.pending ?? this.startBatch();
+    batch.chunks.push(chunk);
+    // UTF-8 is at most 3 bytes per UTF-16 code unit; the rest is the chunk's other fields.
+    batch.bytes += chunk.text.length * 3 + 128;
+    if (batch.bytes >= maxBatchBytes) {
+      this.sendPending();
+    }
+    return batch.sent.promise;
+  }
+
+  private startBatch(): PendingBatch {
+    const sent = Promise.withResolvers<void>();
+    // Every caller gets this promise and handles it; this keeps a failure from also being
+    // reported as unhandled.
+    sent.promise.catch(() => {});
+    const timer = setTimeout(() => this.sendPending(), batchWindowMs);
+    timer.unref();
+    this.pending = { chunks: [], bytes: 0, timer, sent };
+    return this.pending;
+  }
+
+  private sendPending(): void {
+    const batch = this.pending;
+    if (batch === null) {
+      return;
+    }
+    this.pending = null;
+    clearTimeout(batch.timer);
+    this.topic
+      .publishMessage({ data: encodeChunks(batch.chunks) })
+      .then(() => batch.sent.resolve(), batch.sent.reject);
   }
 
   listen(jobId: string, onChunk: (chunk: StreamChunk) => void): () => void {
@@ -91,6 +133,7 @@ export class PubSubStreamChannel implements StreamChannel {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.sendPending();
     await this.topic.flush().catch(() => undefined);
     if (this.subscription !== null) {
       await this.subscription.close();
@@ -100,13 +143,10 @@ export class PubSubStreamChannel implements StreamChannel {
 
   private receive(message: Message): void {
     message.ack();
-    if (!this.listeners.has(message.attributes.jobId ?? '')) {
-      return;
-    }
-    try {
-      this.listeners.deliver(JSON.parse(message.data.toString('utf8')) as StreamChunk);
-    } catch {
-      // Not a chunk of ours: nothing to hand out.
+    for (const chunk of decodeChunks(message.data)) {
+      if (this.listeners.has(chunk.jobId)) {
+        this.listeners.deliver(chunk);
+      }
     }
   }
 }
