@@ -50,7 +50,7 @@ class MemoryJob implements JobTarget {
 }
 
 const silent = { info: () => undefined, warn: () => undefined };
-const tuning = { debounceMs: 10, leaseMs: 1_000, firstRetryMs: 20, maxRetryMs: 80 };
+const tuning = { debounceMs: 10, minGapMs: 0, leaseMs: 1_000, firstRetryMs: 20, maxRetryMs: 80 };
 
 function launcherFor(
   target: JobTarget | PoolTarget,
@@ -95,6 +95,34 @@ describe('launcher, job mode', () => {
     assert.deepEqual(job.launches, [3]);
     assert.equal(launcher.state().lastLaunch?.tasks, 3);
     assert.equal(launcher.state().launches, 1);
+  });
+
+  it('under a steady stream of nudges decides at most once per minGapMs, the first soon', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 });
+    const job = new MemoryJob();
+    job.running = 10; // the backlog is covered: each decision only looks
+    const decidedAt: number[] = [];
+    const launcher = launcherFor(
+      job,
+      () => {
+        decidedAt.push(Date.now() - 1_000_000);
+        return { queued: 300, running: 0 };
+      },
+      { now: () => Date.now(), tuning: { ...tuning, minGapMs: 100 } },
+    );
+    // A submission every 5 ms for one second, as bench:submit-launcher sends them.
+    for (let ms = 0; ms < 1_000; ms += 5) {
+      launcher.nudge();
+      t.mock.timers.tick(5);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await launcher.stop();
+    assert.equal(decidedAt[0], 10, 'the first nudge decides after the debounce');
+    assert.deepEqual(
+      decidedAt.slice(1).map((at, i) => at - decidedAt[i]!),
+      Array(decidedAt.length - 1).fill(100),
+    );
+    assert.equal(decidedAt.length, 10);
   });
 
   it('launches nothing for an empty queue', async () => {
