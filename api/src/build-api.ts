@@ -32,6 +32,7 @@ import {
 import { installJsonBodyParser } from './json-body-parser.ts';
 import { openAiRoutes } from './openai/openai-routes.ts';
 import { openapiOptions } from './openapi-document.ts';
+import type { PromptTokensOf } from './prompt-fit.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
 import { capacityRoutes } from './routes/capacity-routes.ts';
@@ -104,6 +105,13 @@ export interface ApiDeps {
     maxStreamsPerKey: number;
     keepAliveMs: number;
   };
+  /**
+   * The model's prompt counter (its tokenizer and n_positions), read at each submission so a
+   * main can supply it once the model folder is local. Prompt + max_new_tokens past the
+   * model's positions is a 400 at submit; without it (or while it is null) such a job is
+   * accepted and failed by the worker.
+   */
+  promptTokens?: PromptTokensOf;
 }
 
 export interface ApiTuning {
@@ -227,6 +235,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
     events: deps.webhookEvents ?? null,
     webhookGuard: deps.webhookGuard ?? defaultWebhookUrlGuard,
     streams: { hub, limit: new OpenStreamLimit(stream.maxStreamsPerKey) },
+    promptTokens: deps.promptTokens ?? (() => null),
   };
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);

@@ -9,9 +9,11 @@ import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { openStreamChannel } from '@warmgen/shared/adapters/open-stream-channel.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import type { PromptTokens } from '@warmgen/shared/domain/prompt-length.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
+import { loadPromptTokens } from '@warmgen/shared/tokenizer/load-prompt-tokens.ts';
 import { startConfiguredHeartbeat } from '@warmgen/worker/heartbeat/start-configured-heartbeat.ts';
 import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
@@ -31,6 +33,8 @@ const { store, queue } = backend;
 const streamChannel = await openStreamChannel(config, { listen: true });
 const registry = new Registry();
 let ready = false;
+// The model's prompt counter (the worker's own tokenizer instance), once the folder is local.
+let promptTokens: PromptTokens | null = null;
 const security = localSecurityDefaults(config);
 
 const api = buildApi({
@@ -38,6 +42,7 @@ const api = buildApi({
   queue,
   isReady: () => ready,
   registry,
+  promptTokens: () => promptTokens,
   // GET /v1/capacity: the in-process worker's heartbeat; npm start has no launcher.
   capacity: {
     heartbeats: backend.heartbeats,
@@ -97,6 +102,7 @@ const model = await loadModelOrExit(config, log, {
   onLoading: heartbeat.loading,
 });
 const { engine } = model;
+promptTokens = await loadPromptTokens(model.dir);
 const traced = traceJobLines(
   { store, logger: log.child({ component: 'worker' }) },
   config.gcp?.projectId ?? null,

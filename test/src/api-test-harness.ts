@@ -64,6 +64,8 @@ export async function startApi(
     openConnection?: () => DatabaseSync;
     /** Live output: the stream channel and limits (default: none, 100 per key). */
     stream?: ApiDeps['stream'];
+    /** The model's prompt counter (default: none, prompts are not counted at submit). */
+    promptTokens?: ApiDeps['promptTokens'];
   } = {},
 ): Promise<RunningApi> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'warmgen-api-')));
@@ -98,6 +100,7 @@ export async function startApi(
     webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
     ...(storageProbe ? { storageProbe } : {}),
     ...(options.stream ? { stream: options.stream } : {}),
+    ...(options.promptTokens ? { promptTokens: options.promptTokens } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
