@@ -85,6 +85,12 @@ export interface ApiDeps {
    * on the next write that succeeds.
    */
   storageProbe?: () => Promise<void>;
+  /**
+   * Run `storageProbe` on /readyz while storage looks healthy too (at most once a second):
+   * for a probe that reads (gcp), where an unreachable service shows in no write until a
+   * client tries one. Default false: the SQLite write probe runs only while failing.
+   */
+  storageProbeWhileHealthy?: boolean;
   /** The OpenAI-compatible surface's settings (config.openai). Default: OpenAI's limits, model gpt2. */
   openai?: OpenAiConfig;
   /** Files and OpenAI batch records (Backend.openai); without them those routes answer 503. */
@@ -187,6 +193,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
   // Storage failures seen on any call turn /readyz 503 until a write succeeds again.
   const storage = createStorageHealth({
     probe: deps.storageProbe,
+    probeWhileHealthy: deps.storageProbeWhileHealthy ?? false,
     onChange: (failure) =>
       failure === null
         ? app.log.info({}, 'storage takes writes again: ready')

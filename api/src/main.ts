@@ -2,6 +2,7 @@
  * The API process on its own (Cloud Run service): validate, persist, enqueue, read.
  * Wires adapters from configuration and nothing else.
  */
+import { deadlinedBackend } from '@warmgen/shared/adapters/deadlined-backend.ts';
 import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { openStreamChannel } from '@warmgen/shared/adapters/open-stream-channel.ts';
 import { allInterfaces } from '@warmgen/shared/config/config-defaults.ts';
@@ -20,7 +21,9 @@ import { nudgingQueue } from './launcher/nudging-queue.ts';
 import { startConfiguredLauncher } from './launcher/start-configured-launcher.ts';
 
 const config = loadConfigOrExit(process.env);
-const backend = await openBackend(config);
+// Under a deadline on gcp: a cut-off Firestore or Pub/Sub answers 503, not a hung request.
+const opened = await openBackend(config);
+const backend = config.gcp === null ? opened : deadlinedBackend(opened, config.gcp.callDeadlineMs);
 // Workers' live output for the SSE streams: this process's own subscription on gcp.
 const streamChannel = await openStreamChannel(config, { listen: true });
 let ready = true;

@@ -56,6 +56,8 @@ export async function startApi(
     dataDir?: string;
     /** true: the SQLite write probe, as the mains wire it; or a probe of the test's own. */
     storageProbe?: true | (() => Promise<void>);
+    /** Probe on /readyz while healthy too (the gcp wiring). */
+    storageProbeWhileHealthy?: boolean;
     /** The /openai/v1 settings (default: OpenAI's limits, model gpt2). */
     openai?: ApiDeps['openai'];
     /** The API's clock (default Date.now). */
@@ -99,6 +101,7 @@ export async function startApi(
     ...(options.openai ? { openai: options.openai } : {}),
     webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
     ...(storageProbe ? { storageProbe } : {}),
+    ...(options.storageProbeWhileHealthy ? { storageProbeWhileHealthy: true } : {}),
     ...(options.stream ? { stream: options.stream } : {}),
     ...(options.promptTokens ? { promptTokens: options.promptTokens } : {}),
   });

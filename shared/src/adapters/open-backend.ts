@@ -29,9 +29,15 @@ export interface Backend {
   heartbeats: WorkerHeartbeats;
   /**
    * A tiny durable write, for the API's readiness to see the store take writes again
-   * after a storage failure. Absent where no probe exists (gcp, for now).
+   * after a storage failure (SQLite).
    */
   probeWrites?: () => Promise<void>;
+  /**
+   * A cheap call to the store's service, for the API's readiness to see it answer at all
+   * (gcp: a Firestore read). /readyz runs it while healthy too: an unreachable service is
+   * not reported by a write until a client tries one.
+   */
+  probeService?: () => Promise<void>;
   /** Where the data lives, for the start-up log line. */
   description: string;
   close(): Promise<void>;
@@ -48,12 +54,14 @@ export async function openBackend(config: Config): Promise<Backend> {
       { openGcpWebhooks },
       { openGcpOpenAiStores },
       { openFirestoreWorkerHeartbeats },
+      { openFirestoreProbe },
     ] = await Promise.all([
       import('./firestore/open-firestore-job-store.ts'),
       import('./pubsub/open-pubsub-job-queue.ts'),
       import('./open-gcp-webhooks.ts'),
       import('./open-gcp-openai-stores.ts'),
       import('./firestore/open-firestore-worker-heartbeats.ts'),
+      import('./firestore/open-firestore-probe.ts'),
     ]);
     const gcp = config.gcp;
     const store = openFirestoreJobStore(gcp);
@@ -64,14 +72,17 @@ export async function openBackend(config: Config): Promise<Backend> {
     const webhooks = await openGcpWebhooks(config);
     const openai = openGcpOpenAiStores(config);
     const heartbeats = openFirestoreWorkerHeartbeats(gcp);
+    const probe = openFirestoreProbe(gcp);
     return {
       store,
       queue,
       webhooks,
       openai,
       heartbeats,
+      probeService: () => probe.probe(),
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
       close: async () => {
+        await probe.close();
         await heartbeats.close();
         await openai?.files.close();
         await openai?.batches.close();
