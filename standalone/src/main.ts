@@ -16,6 +16,7 @@ import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-confi
 import { loadPromptTokens } from '@warmgen/shared/tokenizer/load-prompt-tokens.ts';
 import { startConfiguredHeartbeat } from '@warmgen/worker/heartbeat/start-configured-heartbeat.ts';
 import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
+import { enterWorkerProcesses } from '@warmgen/worker/liveness/release-dead-workers.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
 import { runLoopConfigOf } from '@warmgen/worker/run-loop/run-loop-config-of.ts';
@@ -64,6 +65,12 @@ const heartbeat = startConfiguredHeartbeat(
   workerId,
   log.child({ component: 'worker' }),
 );
+// A predecessor on this DATA_DIR killed mid-batch: its jobs queue again now, not after their leases.
+const leaveProcesses = await enterWorkerProcesses(
+  backend,
+  workerId,
+  log.child({ component: 'worker' }),
+);
 let delivery: StartedDeliveryWorker | null = null;
 let sweeper: OrphanSweeper | undefined;
 installShutdownHandlers({
@@ -71,6 +78,7 @@ installShutdownHandlers({
   onShutdown: async () => {
     ready = false;
     await worker?.stop();
+    await leaveProcesses();
     await heartbeat.stop();
     await delivery?.stop();
     await sweeper?.stop();

@@ -5,6 +5,7 @@ import type { OpenAiStores } from '../ports/openai-batch-store.ts';
 import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
 import type { WorkerHeartbeats } from '../ports/worker-heartbeats.ts';
+import type { WorkerProcesses } from '../ports/worker-processes.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
 import { SqliteFileStore } from './sqlite/sqlite-file-store.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
@@ -13,6 +14,7 @@ import { SqliteOpenAiBatchStore } from './sqlite/sqlite-openai-batch-store.ts';
 import { SqliteWebhookDeliveryQueue } from './sqlite/sqlite-webhook-delivery-queue.ts';
 import { SqliteWebhookEventStore } from './sqlite/sqlite-webhook-event-store.ts';
 import { SqliteWorkerHeartbeats } from './sqlite/sqlite-worker-heartbeats.ts';
+import { SqliteWorkerProcesses } from './sqlite/sqlite-worker-processes.ts';
 import { SqliteWriteProbe } from './sqlite/sqlite-write-probe.ts';
 
 export interface Backend {
@@ -38,6 +40,11 @@ export interface Backend {
    * not reported by a write until a client tries one.
    */
   probeService?: () => Promise<void>;
+  /**
+   * The worker processes sharing the embedded database, so a restarted one releases a dead
+   * one's jobs at once (ports/worker-processes.ts). Absent on gcp: leases do it there.
+   */
+  workerProcesses?: WorkerProcesses;
   /** Where the data lives, for the start-up log line. */
   description: string;
   close(): Promise<void>;
@@ -102,15 +109,18 @@ export async function openBackend(config: Config): Promise<Backend> {
   const probe = SqliteWriteProbe.open(path);
   const openai = { files: SqliteFileStore.open(path), batches: SqliteOpenAiBatchStore.open(path) };
   const heartbeats = SqliteWorkerHeartbeats.open(path);
+  const workerProcesses = SqliteWorkerProcesses.open(path);
   return {
     store,
     queue,
     webhooks,
     openai,
     heartbeats,
+    workerProcesses,
     probeWrites: () => probe.probe(),
     description: `sqlite ${path}`,
     close: async () => {
+      await workerProcesses.close();
       await heartbeats.close();
       await probe.close();
       await openai.files.close();
