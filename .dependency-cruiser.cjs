@@ -21,7 +21,8 @@ const sdkHomes = [
   ['^(node:)?sqlite$', '^shared/src/adapters/sqlite/'],
   // The engine runs the model; reference/ is the plain ONNX runner its parity tests use.
   ['^onnxruntime-(node|common|web)', '^worker/src/(engine|reference)/'],
-  ['^@huggingface/transformers', '^worker/src/(engine|reference)/'],
+  // The tokenizer is shared: the API counts prompt tokens with the worker's own instance.
+  ['^@huggingface/transformers', '^(worker/src/(engine|reference)|shared/src/tokenizer)/'],
 ];
 
 module.exports = {

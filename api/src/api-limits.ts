@@ -12,6 +12,7 @@
  * | JSONL line          | derived            | 400 naming the line: maxPromptChars * 6 + 8 KiB bytes  |
  * | Prefer: wait / ?wait | MAX_WAIT_SECONDS  | Prefer is capped (Preference-Applied says by how much); ?wait above it is a 400 |
  * | max_new_tokens etc. | generation-params.ts | 400 validation_failed (product limits, in the schema) |
+ * | prompt + max_new_tokens | model's n_positions | 400 validation_failed naming both (prompt-fit.ts) |
  * | custom_id           | -                  | 1..64 characters                                       |
  * | Idempotency-Key     | -                  | 1..255 visible ASCII characters                        |
  */

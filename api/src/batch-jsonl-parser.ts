@@ -1,23 +1,28 @@
+import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { FastifySchemaValidationError } from 'fastify';
 import { Compile } from 'typebox/compile';
 import { ApiError } from './api-error.ts';
 import { type ApiLimits, maxJsonlLineBytes } from './api-limits.ts';
 import { parseJson } from './json-body-parser.ts';
+import { assertPromptsFit, type PromptTokensOf } from './prompt-fit.ts';
 import { type BatchItem, batchItemSchema } from './schemas/batch-request.ts';
 import { describeSchemaErrors, detailsToMessage } from './schemas/validation-messages.ts';
 
 /**
  * A JSONL batch upload: one item object per line, blank lines ignored (a trailing newline
- * is normal). Errors name the 1-based line: `line 3/params/temperature must be <= 5`.
+ * is normal). Errors name the 1-based line: `line 3/params/temperature must be <= 5`, and
+ * `line 3: prompt (900 tokens) + params.max_new_tokens (200) exceeds ...` past the model.
  * The result has the JSON body's shape, `{items}`, so one route serves both.
  */
 export function createBatchJsonlParser(
   limits: ApiLimits,
+  promptTokens: PromptTokensOf = () => null,
 ): (text: string) => { items: BatchItem[] } {
   const itemValidator = Compile(batchItemSchema(limits));
   const maxLineBytes = maxJsonlLineBytes(limits);
 
   return (text) => {
+    const tokens = promptTokens();
     const lines = text.split('\n');
     const items: BatchItem[] = [];
     const lineOfItem: number[] = [];
@@ -47,6 +52,10 @@ export function createBatchJsonlParser(
         const details = describeSchemaErrors(errors, `line ${lineNumber}`);
         throw new ApiError('validation_failed', detailsToMessage(details), details);
       }
+      const maxNewTokens = resolveGenerationParams(value.params ?? {}).max_new_tokens;
+      assertPromptsFit(tokens, [
+        { prompt: value.prompt, maxNewTokens, where: `line ${lineNumber}` },
+      ]);
       items.push(value);
       lineOfItem.push(lineNumber);
     }

@@ -32,6 +32,7 @@ import {
 import { installJsonBodyParser } from './json-body-parser.ts';
 import { openAiRoutes } from './openai/openai-routes.ts';
 import { openapiOptions } from './openapi-document.ts';
+import type { PromptTokensOf } from './prompt-fit.ts';
 import { CloudLoggingLogController } from './request-log-controller.ts';
 import { batchesRoutes } from './routes/batches-routes.ts';
 import { capacityRoutes } from './routes/capacity-routes.ts';
@@ -84,6 +85,12 @@ export interface ApiDeps {
    * on the next write that succeeds.
    */
   storageProbe?: () => Promise<void>;
+  /**
+   * Run `storageProbe` on /readyz while storage looks healthy too (at most once a second):
+   * for a probe that reads (gcp), where an unreachable service shows in no write until a
+   * client tries one. Default false: the SQLite write probe runs only while failing.
+   */
+  storageProbeWhileHealthy?: boolean;
   /** The OpenAI-compatible surface's settings (config.openai). Default: OpenAI's limits, model gpt2. */
   openai?: OpenAiConfig;
   /** Files and OpenAI batch records (Backend.openai); without them those routes answer 503. */
@@ -104,6 +111,13 @@ export interface ApiDeps {
     maxStreamsPerKey: number;
     keepAliveMs: number;
   };
+  /**
+   * The model's prompt counter (its tokenizer and n_positions), read at each submission so a
+   * main can supply it once the model folder is local. Prompt + max_new_tokens past the
+   * model's positions is a 400 at submit; without it (or while it is null) such a job is
+   * accepted and failed by the worker.
+   */
+  promptTokens?: PromptTokensOf;
 }
 
 export interface ApiTuning {
@@ -179,6 +193,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
   // Storage failures seen on any call turn /readyz 503 until a write succeeds again.
   const storage = createStorageHealth({
     probe: deps.storageProbe,
+    probeWhileHealthy: deps.storageProbeWhileHealthy ?? false,
     onChange: (failure) =>
       failure === null
         ? app.log.info({}, 'storage takes writes again: ready')
@@ -227,6 +242,7 @@ export function buildApi(deps: ApiDeps): ApiServer {
     events: deps.webhookEvents ?? null,
     webhookGuard: deps.webhookGuard ?? defaultWebhookUrlGuard,
     streams: { hub, limit: new OpenStreamLimit(stream.maxStreamsPerKey) },
+    promptTokens: deps.promptTokens ?? (() => null),
   };
   app.register(generationsRoutes, context);
   app.register(batchesRoutes, context);

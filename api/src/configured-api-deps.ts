@@ -28,6 +28,9 @@ export function configuredApiDeps(
     openaiStores: backend.openai,
     webhookEvents: backend.webhooks.events,
     ...(backend.probeWrites ? { storageProbe: backend.probeWrites } : {}),
+    ...(backend.probeService
+      ? { storageProbe: backend.probeService, storageProbeWhileHealthy: true }
+      : {}),
     stream: {
       channel: streamChannel,
       maxStreamsPerKey: config.maxStreamsPerKey,

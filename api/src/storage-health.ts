@@ -9,7 +9,9 @@ import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
  *
  * Why a probe: a load balancer that sees 503 sends no more traffic, so no client write
  * would ever clear the state. While failing, /readyz runs `probe` (a tiny real write) at
- * most once per `probeIntervalMs`, and turns 200 as soon as one succeeds.
+ * most once per `probeIntervalMs`, and turns 200 as soon as one succeeds. With
+ * `probeWhileHealthy` (gcp: a Firestore read) it probes while healthy too, at the same
+ * rate, so /readyz turns 503 when the service stops answering even with no traffic.
  */
 export interface StorageHealth {
   /** null when writes succeed; the last failure while they fail. */
@@ -25,6 +27,8 @@ export interface StorageHealthOptions {
   /** A small durable write to the store; rejects while storage fails. Absent: none. */
   probe?: (() => Promise<void>) | undefined;
   probeIntervalMs?: number;
+  /** Probe on /readyz while healthy too (rate-limited alike), not only while failing. */
+  probeWhileHealthy?: boolean;
   now?: () => number;
   onChange?: (failure: StorageFailure | null) => void;
 }
@@ -100,7 +104,8 @@ export function createStorageHealth(options: StorageHealthOptions = {}): Storage
     failure: () => current,
     async check() {
       const probe = options.probe;
-      if (current !== null && probe !== undefined && now() - lastProbeMs >= probeIntervalMs) {
+      const wanted = current !== null || options.probeWhileHealthy === true;
+      if (wanted && probe !== undefined && now() - lastProbeMs >= probeIntervalMs) {
         // Concurrent probes of /readyz share one write.
         probing ??= runProbe(probe).finally(() => {
           probing = null;

@@ -22,7 +22,11 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production
+# The model's config.json and tokenizer files are hydrated here at start-up, to count prompt
+# tokens at submit (the API needs no ONNX graph or weights).
+ENV NODE_ENV=production \
+  MODEL_CACHE_DIR=/var/cache/warmgen/models
+RUN mkdir -p /var/cache/warmgen && chown node:node /var/cache/warmgen
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY shared/package.json shared/

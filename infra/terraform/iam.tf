@@ -99,6 +99,13 @@ resource "google_storage_bucket_iam_member" "api_manages_files" {
   member = "serviceAccount:${google_service_account.api.email}"
 }
 
+# The API reads the model's config.json and tokenizer files (prompt token counts at submit).
+resource "google_storage_bucket_iam_member" "api_reads_models" {
+  bucket = google_storage_bucket.models.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.api.email}"
+}
+
 resource "google_storage_bucket_iam_member" "worker_reads_models" {
   bucket = google_storage_bucket.models.name
   role   = "roles/storage.objectViewer"

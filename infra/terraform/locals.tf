@@ -44,6 +44,9 @@ locals {
     PUBSUB_STREAM_TOPIC             = google_pubsub_topic.stream.name
     # The prefix the API's stream_subscriptions role is limited to (iam.tf).
     PUBSUB_STREAM_SUBSCRIPTION_PREFIX = "${var.name_prefix}-stream-api"
+    # Workers hydrate the whole folder; the API only config.json and the tokenizer files,
+    # to refuse a prompt + max_new_tokens past the model's positions at submit.
+    MODEL_URI = "gs://${google_storage_bucket.models.name}/${var.model_prefix}"
   }
 
   # The API's own settings (request limits) keep loadConfig's defaults unless set here.
@@ -61,7 +64,6 @@ locals {
   }
 
   worker_env = {
-    MODEL_URI = "gs://${google_storage_bucket.models.name}/${var.model_prefix}"
     DEVICE    = var.worker_gpu ? "cuda" : "cpu"
     MAX_BATCH = tostring(var.worker_max_batch)
     # Workers serve no /v1 routes (only health and metrics): no API keys for them to hold.

@@ -9,8 +9,8 @@ output "model_bucket" {
 }
 
 output "model_uri" {
-  description = "MODEL_URI the workers hydrate from."
-  value       = local.worker_env.MODEL_URI
+  description = "MODEL_URI the workers hydrate from (and the API its tokenizer)."
+  value       = local.common_env.MODEL_URI
 }
 
 output "image_repository" {

@@ -9,11 +9,14 @@ import { openBackend } from '@warmgen/shared/adapters/open-backend.ts';
 import { openStreamChannel } from '@warmgen/shared/adapters/open-stream-channel.ts';
 import { loadConfigOrExit } from '@warmgen/shared/config/load-config-or-exit.ts';
 import { newWorkerId } from '@warmgen/shared/domain/ids.ts';
+import type { PromptTokens } from '@warmgen/shared/domain/prompt-length.ts';
 import { installShutdownHandlers } from '@warmgen/shared/lifecycle/install-shutdown-handlers.ts';
 import type { OrphanSweeper } from '@warmgen/shared/outbox/orphan-sweeper.ts';
 import { startConfiguredOrphanSweeper } from '@warmgen/shared/outbox/start-configured-orphan-sweeper.ts';
+import { loadPromptTokens } from '@warmgen/shared/tokenizer/load-prompt-tokens.ts';
 import { startConfiguredHeartbeat } from '@warmgen/worker/heartbeat/start-configured-heartbeat.ts';
 import { traceJobLines } from '@warmgen/worker/job-trace/trace-job-lines.ts';
+import { enterWorkerProcesses } from '@warmgen/worker/liveness/release-dead-workers.ts';
 import { loadModelOrExit } from '@warmgen/worker/model-location/load-model-or-exit.ts';
 import { createWorker } from '@warmgen/worker/run-loop/create-worker.ts';
 import { runLoopConfigOf } from '@warmgen/worker/run-loop/run-loop-config-of.ts';
@@ -31,6 +34,8 @@ const { store, queue } = backend;
 const streamChannel = await openStreamChannel(config, { listen: true });
 const registry = new Registry();
 let ready = false;
+// The model's prompt counter (the worker's own tokenizer instance), once the folder is local.
+let promptTokens: PromptTokens | null = null;
 const security = localSecurityDefaults(config);
 
 const api = buildApi({
@@ -38,6 +43,7 @@ const api = buildApi({
   queue,
   isReady: () => ready,
   registry,
+  promptTokens: () => promptTokens,
   // GET /v1/capacity: the in-process worker's heartbeat; npm start has no launcher.
   capacity: {
     heartbeats: backend.heartbeats,
@@ -59,6 +65,12 @@ const heartbeat = startConfiguredHeartbeat(
   workerId,
   log.child({ component: 'worker' }),
 );
+// A predecessor on this DATA_DIR killed mid-batch: its jobs queue again now, not after their leases.
+const leaveProcesses = await enterWorkerProcesses(
+  backend,
+  workerId,
+  log.child({ component: 'worker' }),
+);
 let delivery: StartedDeliveryWorker | null = null;
 let sweeper: OrphanSweeper | undefined;
 installShutdownHandlers({
@@ -66,6 +78,7 @@ installShutdownHandlers({
   onShutdown: async () => {
     ready = false;
     await worker?.stop();
+    await leaveProcesses();
     await heartbeat.stop();
     await delivery?.stop();
     await sweeper?.stop();
@@ -97,6 +110,7 @@ const model = await loadModelOrExit(config, log, {
   onLoading: heartbeat.loading,
 });
 const { engine } = model;
+promptTokens = await loadPromptTokens(model.dir);
 const traced = traceJobLines(
   { store, logger: log.child({ component: 'worker' }) },
   config.gcp?.projectId ?? null,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { withCallDeadlines, withinDeadline } from '@warmgen/shared/adapters/call-deadline.ts';
 import type { JobQueue } from '@warmgen/shared/ports/job-queue.ts';
 import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import { completeAsWorker, rawRequest, sendJson, startApi } from './api-test-harness.ts';
@@ -176,6 +177,57 @@ describe('storage failures answer 503 storage_unavailable, and /readyz follows t
       failing.on = false;
       assert.equal((await submit(api.baseUrl)).status, 202);
       assert.equal((await sendJson(api.baseUrl, 'GET', '/readyz')).status, 200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('gcp wiring: a store that stops answering gets 503 deadline_exceeded, and /readyz probes while healthy', async () => {
+    let hanging = false;
+    let probes = 0;
+    const hangWhenCut = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(object, name, receiver) {
+          const value = Reflect.get(object, name, receiver);
+          if (typeof value !== 'function' || name === 'close') {
+            return value;
+          }
+          return (...args: unknown[]) =>
+            hanging ? new Promise(() => {}) : value.apply(object, args);
+        },
+      });
+    const probe = () => {
+      probes += 1;
+      return hanging ? new Promise<void>(() => {}) : Promise.resolve();
+    };
+    const api = await startApi({
+      // As the API main wires BACKEND=gcp: deadlines around the ports and the probe.
+      wrapStore: (store) => withCallDeadlines(hangWhenCut(store), 200, 'store'),
+      wrapQueue: (queue) => withCallDeadlines(hangWhenCut(queue), 200, 'queue'),
+      storageProbe: () => withinDeadline(probe, 200, 'probeService'),
+      storageProbeWhileHealthy: true,
+    });
+    try {
+      assert.equal((await sendJson(api.baseUrl, 'GET', '/readyz')).status, 200);
+      assert.equal(probes, 1, 'probed while healthy');
+
+      hanging = true;
+      const refused = await submit(api.baseUrl);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '10');
+      assert.deepEqual(refused.json.error.details, [
+        { field: 'storage', message: 'deadline_exceeded' },
+      ]);
+      const read = await sendJson(api.baseUrl, 'GET', '/v1/generations/job_missing');
+      assert.equal(read.status, 503, 'reads are under the deadline too');
+      const ready = await sendJson(api.baseUrl, 'GET', '/readyz');
+      assert.equal(ready.status, 503);
+
+      hanging = false;
+      // The probe runs at most once a second: wait for the next one to be due.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      assert.equal((await sendJson(api.baseUrl, 'GET', '/readyz')).status, 200);
+      assert.equal((await submit(api.baseUrl)).status, 202);
     } finally {
       await api.close();
     }

@@ -56,6 +56,8 @@ export async function startApi(
     dataDir?: string;
     /** true: the SQLite write probe, as the mains wire it; or a probe of the test's own. */
     storageProbe?: true | (() => Promise<void>);
+    /** Probe on /readyz while healthy too (the gcp wiring). */
+    storageProbeWhileHealthy?: boolean;
     /** The /openai/v1 settings (default: OpenAI's limits, model gpt2). */
     openai?: ApiDeps['openai'];
     /** The API's clock (default Date.now). */
@@ -64,6 +66,8 @@ export async function startApi(
     openConnection?: () => DatabaseSync;
     /** Live output: the stream channel and limits (default: none, 100 per key). */
     stream?: ApiDeps['stream'];
+    /** The model's prompt counter (default: none, prompts are not counted at submit). */
+    promptTokens?: ApiDeps['promptTokens'];
   } = {},
 ): Promise<RunningApi> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'warmgen-api-')));
@@ -97,7 +101,9 @@ export async function startApi(
     ...(options.openai ? { openai: options.openai } : {}),
     webhookGuard: options.webhookGuard ?? { policy: strictAddressPolicy, resolve: publicResolver },
     ...(storageProbe ? { storageProbe } : {}),
+    ...(options.storageProbeWhileHealthy ? { storageProbeWhileHealthy: true } : {}),
     ...(options.stream ? { stream: options.stream } : {}),
+    ...(options.promptTokens ? { promptTokens: options.promptTokens } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

@@ -3,7 +3,7 @@ import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { MANIFEST_FILE } from '@warmgen/worker/hydration/cache-manifest.ts';
+import { MANIFEST_FILE } from '@warmgen/shared/hydration/cache-manifest.ts';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { exitWithin } from './e2e/service-process.ts';
 import { inheritedEnv, repoRoot, workerMain } from './gcp-stack/stack-env.ts';

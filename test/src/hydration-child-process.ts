@@ -1,6 +1,6 @@
 import { Storage } from '@google-cloud/storage';
 import { GcsModelSource } from '@warmgen/shared/adapters/gcs/gcs-model-source.ts';
-import { hydrateModel } from '@warmgen/worker/hydration/hydrate-model.ts';
+import { hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
 
 /**
  * One worker process's hydration, for the multi-process tests: argv[2] is JSON

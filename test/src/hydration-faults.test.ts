@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { type HydrateOptions, hydrateModel } from '@warmgen/worker/hydration/hydrate-model.ts';
-import { HydrationError } from '@warmgen/worker/hydration/hydration-errors.ts';
+import { type HydrateOptions, hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
+import { HydrationError } from '@warmgen/shared/hydration/hydration-errors.ts';
 import type { FaultRule } from './gcs-test-server/faults.ts';
 import { type GcsTestServer, startGcsTestServer } from './gcs-test-server/gcs-test-server.ts';
 import {

@@ -3,8 +3,8 @@ import { readlink, realpath, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LocalFolderModelSource } from '@warmgen/shared/adapters/local/local-folder-model-source.ts';
-import { hydrateModel } from '@warmgen/worker/hydration/hydrate-model.ts';
-import type { HydrationProgress } from '@warmgen/worker/hydration/hydration-progress.ts';
+import { hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
+import type { HydrationProgress } from '@warmgen/shared/hydration/hydration-progress.ts';
 import { type GcsTestServer, startGcsTestServer } from './gcs-test-server/gcs-test-server.ts';
 import {
   fixtureFiles,

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Storage } from '@google-cloud/storage';
 import { GcsModelDestination } from '@warmgen/shared/adapters/gcs/gcs-model-destination.ts';
-import { hydrateModel } from '@warmgen/worker/hydration/hydrate-model.ts';
+import { hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { pushModel } from '@warmgen/worker/model-push/push-model.ts';
 import { type GcsTestServer, startGcsTestServer } from './gcs-test-server/gcs-test-server.ts';

@@ -4,8 +4,8 @@ import { mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { HydrationResult } from '@warmgen/worker/hydration/hydrate-model.ts';
-import { hydrateModel } from '@warmgen/worker/hydration/hydrate-model.ts';
+import type { HydrationResult } from '@warmgen/shared/hydration/hydrate-model.ts';
+import { hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
 import { type GcsTestServer, startGcsTestServer } from './gcs-test-server/gcs-test-server.ts';
 import {
   gcsSource,

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Storage, TransferManager } from '@google-cloud/storage';
 import { GcsModelSource } from '@warmgen/shared/adapters/gcs/gcs-model-source.ts';
-import { hydrateModel } from '../src/hydration/hydrate-model.ts';
+import { hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
 
 /**
  * The ways of getting a model folder out of Cloud Storage that `bench:hydrate` compares,

@@ -14,6 +14,7 @@ import { configuredWebhookPolicy } from '@warmgen/shared/webhooks/webhook-addres
 import { Registry } from 'prom-client';
 import { startConfiguredHeartbeat } from './heartbeat/start-configured-heartbeat.ts';
 import { traceJobLines } from './job-trace/trace-job-lines.ts';
+import { enterWorkerProcesses } from './liveness/release-dead-workers.ts';
 import { loadModelOrExit } from './model-location/load-model-or-exit.ts';
 import { createWorker } from './run-loop/create-worker.ts';
 import { runLoopConfigOf } from './run-loop/run-loop-config-of.ts';
@@ -50,6 +51,8 @@ const delivery = startWebhooks();
 // The worker's record for GET /v1/capacity, from before hydration until it stops.
 const workerId = newWorkerId();
 const heartbeat = startConfiguredHeartbeat(config, backend.heartbeats, workerId, log);
+// Embedded backend: a dead process's jobs on this host queue again now, not after their leases.
+const leaveProcesses = await enterWorkerProcesses(backend, workerId, log);
 const model = await loadModelOrExit(config, log, {
   onHydration: heartbeat.hydrating,
   onLoading: heartbeat.loading,
@@ -76,6 +79,7 @@ const { shutdown } = installShutdownHandlers({
   logger: log,
   onShutdown: async (reason) => {
     await worker.stop();
+    await leaveProcesses();
     await heartbeat.stop();
     await delivery?.stop();
     await engine.dispose();

@@ -1,11 +1,13 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { GenerationParams } from '@warmgen/shared/domain/generation-params.ts';
+import { type PromptTokens, promptFitProblem } from '@warmgen/shared/domain/prompt-length.ts';
 import type { BatchLineError } from '@warmgen/shared/ports/openai-batch-store.ts';
 import type { FastifySchemaValidationError } from 'fastify';
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { ApiLimits } from '../api-limits.ts';
+import type { PromptTokensOf } from '../prompt-fit.ts';
 import { customIdSchema } from '../schemas/common-schemas.ts';
 import { describeSchemaErrors } from '../schemas/validation-messages.ts';
 import { type CompletionBody, completionBodySchema } from './completion-body.ts';
@@ -33,6 +35,8 @@ export interface BatchInputRules {
   endpoint: string;
   modelName: string;
   maxLines: number;
+  /** The model's prompt counter: a line past its positions is an error naming the line. */
+  promptTokens: PromptTokensOf;
 }
 
 /**
@@ -57,6 +61,7 @@ export function createBatchInputChecker(
   const validator = Compile(lineSchema);
 
   return async (content) => {
+    const tokens = rules.promptTokens();
     const errors: BatchLineError[] = [];
     const lines: BatchInputLine[] = [];
     const lineOfCustomId = new Map<string, number>();
@@ -112,7 +117,7 @@ export function createBatchInputChecker(
         url: string;
         body: CompletionBody;
       };
-      const problem = lineProblem(request, rules);
+      const problem = lineProblem(request, rules) ?? lengthProblem(request.body, tokens);
       if (problem !== null) {
         report({ ...problem, message: `line ${line}: ${problem.message}`, line });
         continue;
@@ -152,6 +157,23 @@ export function createBatchInputChecker(
     }
     return { lines, errors, total };
   };
+}
+
+/** A line's prompt + max_tokens past the model's positions, as OpenAI names it. */
+function lengthProblem(
+  body: CompletionBody,
+  tokens: PromptTokens | null,
+): Omit<BatchLineError, 'line'> | null {
+  const problem =
+    tokens === null || typeof body.prompt !== 'string'
+      ? null
+      : promptFitProblem(tokens, body.prompt, completionParams(body).max_new_tokens, {
+          prompt: 'body.prompt',
+          maxNewTokens: 'body.max_tokens',
+        });
+  return problem === null
+    ? null
+    : { code: 'context_length_exceeded', message: problem, param: 'body.prompt' };
 }
 
 /** What a well-formed line may still get wrong, checked in the order OpenAI reports. */

@@ -50,6 +50,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
     endpoint: servedEndpoint,
     modelName: ctx.openai.modelName,
     maxLines: ctx.openai.maxFileLines,
+    promptTokens: ctx.promptTokens,
   });
   const view = async (record: OpenAiBatchRecord) => {
     const fresh = await refreshBatch(ctx, record);

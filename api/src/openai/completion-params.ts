@@ -4,6 +4,9 @@ import {
 } from '@warmgen/shared/domain/generation-params.ts';
 import type { CompletionBody } from './completion-body.ts';
 
+/** The body's names for the prompt length check's two fields. */
+export const openAiFieldPaths = { prompt: 'prompt', maxNewTokens: 'max_tokens' };
+
 /** OpenAI's default for the legacy completions endpoint. */
 export const defaultMaxTokens = 16;
 

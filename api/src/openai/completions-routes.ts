@@ -3,13 +3,14 @@ import type { Job, JobResult, NewJob } from '@warmgen/shared/domain/job.ts';
 import { isTerminal } from '@warmgen/shared/domain/job-status.ts';
 import { callerOf } from '../auth/caller.ts';
 import { submissionRateLimit } from '../auth/install-rate-limit.ts';
+import { assertPromptsFit } from '../prompt-fit.ts';
 import { publishAccepted } from '../publish-accepted.ts';
 import { requestAbort } from '../request-abort.ts';
 import { acquireStream } from '../stream/serve-job-stream.ts';
 import { waitForTerminalJob } from '../wait-for-job.ts';
 import { completionBodySchema } from './completion-body.ts';
 import { completionObject } from './completion-object.ts';
-import { completionParams, promptsOf } from './completion-params.ts';
+import { completionParams, openAiFieldPaths, promptsOf } from './completion-params.ts';
 import { serveCompletionStream } from './completion-stream.ts';
 import type { OpenAiContext } from './openai-context.ts';
 import { OpenAiError } from './openai-error.ts';
@@ -42,11 +43,22 @@ export const completionsRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = async
       const body = request.body;
       assertServedModel(body.model, ctx.openai.modelName);
       const params = completionParams(body);
+      const prompts = promptsOf(body);
+      assertPromptsFit(
+        ctx.promptTokens(),
+        prompts.map((prompt, index) => ({
+          prompt,
+          maxNewTokens: params.max_new_tokens,
+          where: 'body',
+          ...(typeof body.prompt === 'string' ? {} : { promptPath: `prompt/${index}` }),
+        })),
+        openAiFieldPaths,
+      );
       // Before any write: a stream refused (429) leaves no jobs behind.
       const releaseStream = body.stream === true ? acquireStream(ctx, request, reply) : null;
       const { owner } = callerOf(request);
       const nowMs = ctx.now();
-      const jobs: NewJob[] = promptsOf(body).map((prompt) => ({
+      const jobs: NewJob[] = prompts.map((prompt) => ({
         id: ctx.newId('job'),
         prompt,
         params,

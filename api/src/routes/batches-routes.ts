@@ -18,6 +18,7 @@ import {
   findDuplicateCustomId,
 } from '../batch-jsonl-parser.ts';
 import { batchResultsStream } from '../batch-results-stream.ts';
+import { assertPromptsFit } from '../prompt-fit.ts';
 import { publishAccepted } from '../publish-accepted.ts';
 import {
   BatchQuerySchema,
@@ -40,7 +41,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
   const tags = ['batches'];
 
   // JSONL is accepted only in this scope: elsewhere it is a 415.
-  const parseJsonl = createBatchJsonlParser(limits);
+  const parseJsonl = createBatchJsonlParser(limits, ctx.promptTokens);
   app.addContentTypeParser(jsonlMediaTypes, { parseAs: 'buffer' }, (request, body, done) => {
     try {
       assertUtf8Charset(request.headers['content-type']);
@@ -74,7 +75,11 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request, reply) => {
-      const { items } = request.body;
+      // Defaults filled in once: the length check and the stored jobs see the same params.
+      const items = request.body.items.map((item) => ({
+        ...item,
+        params: resolveGenerationParams(item.params ?? {}),
+      }));
       const isJsonl = jsonlMediaTypes.some((t) => request.headers['content-type']?.startsWith(t));
       if (!isJsonl) {
         // JSONL uploads were checked line by line by their parser already.
@@ -86,6 +91,14 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
             duplicate.customId,
           );
         }
+        assertPromptsFit(
+          ctx.promptTokens(),
+          items.map((item, index) => ({
+            prompt: item.prompt,
+            maxNewTokens: item.params.max_new_tokens,
+            where: `body/items/${index}`,
+          })),
+        );
       }
       const webhook = batchWebhook(request.body.webhook, request.query, isJsonl);
       if (webhook !== null) {
@@ -107,7 +120,7 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       const jobs: NewJob[] = items.map((item, inputIndex) => ({
         id: ctx.newId('job'),
         prompt: item.prompt,
-        params: resolveGenerationParams(item.params ?? {}),
+        params: item.params,
         batchId: batch.id,
         customId: item.custom_id,
         // Items carry the batch's webhook only when it asked for per-item events.

@@ -9,6 +9,7 @@ import { callerOf, canAccess } from '../auth/caller.ts';
 import { submissionRateLimit } from '../auth/install-rate-limit.ts';
 import { isSameSubmission } from '../idempotency.ts';
 import { parsePreferWait } from '../prefer-wait.ts';
+import { assertPromptsFit } from '../prompt-fit.ts';
 import { publishAccepted } from '../publish-accepted.ts';
 import { requestAbort } from '../request-abort.ts';
 import {
@@ -99,6 +100,10 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
           [{ field: 'body/stream', message: 'cannot be combined with Prefer: wait' }],
         );
       }
+      const resolvedParams = resolveGenerationParams(params ?? {});
+      assertPromptsFit(ctx.promptTokens(), [
+        { prompt, maxNewTokens: resolvedParams.max_new_tokens, where: 'body' },
+      ]);
       if (webhook) {
         await assertWebhookUrlAllowed(ctx.webhookGuard, webhook.url, 'body/webhook/url');
       }
@@ -111,7 +116,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox<RouteContext> = async 
       const newJob: NewJob = {
         id: ctx.newId('job'),
         prompt,
-        params: resolveGenerationParams(params ?? {}),
+        params: resolvedParams,
         batchId: null,
         customId: null,
         webhook: webhook

@@ -3,6 +3,7 @@ import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import type { ApiLimits } from '../api-limits.ts';
 import type { ApiMetrics } from '../api-metrics.ts';
+import type { PromptTokensOf } from '../prompt-fit.ts';
 import type { LiveTextHub } from '../stream/live-text-hub.ts';
 import type { OpenStreamLimit } from '../stream/open-stream-limit.ts';
 import type { PollTuning } from '../wait-for-job.ts';
@@ -27,4 +28,6 @@ export interface RouteContext {
   webhookGuard: WebhookUrlGuard;
   /** Live output: running jobs' text from the stream channel, and the open-stream limit. */
   streams: { hub: LiveTextHub; limit: OpenStreamLimit };
+  /** The model's prompt counter, for the prompt + max_new_tokens check at submit. */
+  promptTokens: PromptTokensOf;
 }

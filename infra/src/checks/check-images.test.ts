@@ -57,13 +57,13 @@ describe('checkImages', () => {
       );
     }
     const ignored = await imageProblems({
-      repo: [{ file: '.dockerignore', from: /$/, to: '\nworker/src/hydration\n' }],
+      repo: [{ file: '.dockerignore', from: /$/, to: '\nworker/src/engine\n' }],
     });
     assert.ok(ignored.length > 0);
     for (const problem of ignored) {
       assert.match(
         problem,
-        /^infra\/docker\/worker\.Dockerfile: worker\/src\/hydration\/\S+ is needed at run time but not in the image/,
+        /^infra\/docker\/worker\.Dockerfile: worker\/src\/engine\/\S+ is needed at run time but not in the image/,
       );
     }
   });

@@ -23,6 +23,8 @@ export const iamAllowlist: IamAllowlist = {
     'roles/secretmanager.secretAccessor': ['google_secret_manager_secret_iam_member'],
     // Uploaded batch files (/openai/v1/files): the files bucket only.
     'roles/storage.objectUser': ['google_storage_bucket_iam_member'],
+    // The model bucket: config.json and the tokenizer files, to count prompt tokens.
+    'roles/storage.objectViewer': ['google_storage_bucket_iam_member'],
     // The launcher (scale_mode job): its custom role (run with overrides, list executions),
     // on the worker job only.
     '${google_project_iam_custom_role.launcher_job.id}': ['google_cloud_run_v2_job_iam_member'],

@@ -5,6 +5,7 @@ import type { OpenAiStores } from '../ports/openai-batch-store.ts';
 import type { WebhookDeliveryQueue } from '../ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
 import type { WorkerHeartbeats } from '../ports/worker-heartbeats.ts';
+import type { WorkerProcesses } from '../ports/worker-processes.ts';
 import { embeddedDatabasePath } from './sqlite/open-database.ts';
 import { SqliteFileStore } from './sqlite/sqlite-file-store.ts';
 import { SqliteJobQueue } from './sqlite/sqlite-job-queue.ts';
@@ -13,6 +14,7 @@ import { SqliteOpenAiBatchStore } from './sqlite/sqlite-openai-batch-store.ts';
 import { SqliteWebhookDeliveryQueue } from './sqlite/sqlite-webhook-delivery-queue.ts';
 import { SqliteWebhookEventStore } from './sqlite/sqlite-webhook-event-store.ts';
 import { SqliteWorkerHeartbeats } from './sqlite/sqlite-worker-heartbeats.ts';
+import { SqliteWorkerProcesses } from './sqlite/sqlite-worker-processes.ts';
 import { SqliteWriteProbe } from './sqlite/sqlite-write-probe.ts';
 
 export interface Backend {
@@ -29,9 +31,20 @@ export interface Backend {
   heartbeats: WorkerHeartbeats;
   /**
    * A tiny durable write, for the API's readiness to see the store take writes again
-   * after a storage failure. Absent where no probe exists (gcp, for now).
+   * after a storage failure (SQLite).
    */
   probeWrites?: () => Promise<void>;
+  /**
+   * A cheap call to the store's service, for the API's readiness to see it answer at all
+   * (gcp: a Firestore read). /readyz runs it while healthy too: an unreachable service is
+   * not reported by a write until a client tries one.
+   */
+  probeService?: () => Promise<void>;
+  /**
+   * The worker processes sharing the embedded database, so a restarted one releases a dead
+   * one's jobs at once (ports/worker-processes.ts). Absent on gcp: leases do it there.
+   */
+  workerProcesses?: WorkerProcesses;
   /** Where the data lives, for the start-up log line. */
   description: string;
   close(): Promise<void>;
@@ -48,12 +61,14 @@ export async function openBackend(config: Config): Promise<Backend> {
       { openGcpWebhooks },
       { openGcpOpenAiStores },
       { openFirestoreWorkerHeartbeats },
+      { openFirestoreProbe },
     ] = await Promise.all([
       import('./firestore/open-firestore-job-store.ts'),
       import('./pubsub/open-pubsub-job-queue.ts'),
       import('./open-gcp-webhooks.ts'),
       import('./open-gcp-openai-stores.ts'),
       import('./firestore/open-firestore-worker-heartbeats.ts'),
+      import('./firestore/open-firestore-probe.ts'),
     ]);
     const gcp = config.gcp;
     const store = openFirestoreJobStore(gcp);
@@ -64,14 +79,17 @@ export async function openBackend(config: Config): Promise<Backend> {
     const webhooks = await openGcpWebhooks(config);
     const openai = openGcpOpenAiStores(config);
     const heartbeats = openFirestoreWorkerHeartbeats(gcp);
+    const probe = openFirestoreProbe(gcp);
     return {
       store,
       queue,
       webhooks,
       openai,
       heartbeats,
+      probeService: () => probe.probe(),
       description: `pubsub ${gcp.pubsubSubscription} + firestore ${gcp.firestoreDatabase} (project ${gcp.projectId})`,
       close: async () => {
+        await probe.close();
         await heartbeats.close();
         await openai?.files.close();
         await openai?.batches.close();
@@ -91,15 +109,18 @@ export async function openBackend(config: Config): Promise<Backend> {
   const probe = SqliteWriteProbe.open(path);
   const openai = { files: SqliteFileStore.open(path), batches: SqliteOpenAiBatchStore.open(path) };
   const heartbeats = SqliteWorkerHeartbeats.open(path);
+  const workerProcesses = SqliteWorkerProcesses.open(path);
   return {
     store,
     queue,
     webhooks,
     openai,
     heartbeats,
+    workerProcesses,
     probeWrites: () => probe.probe(),
     description: `sqlite ${path}`,
     close: async () => {
+      await workerProcesses.close();
       await heartbeats.close();
       await probe.close();
       await openai.files.close();

@@ -338,4 +338,11 @@ export const configDefaults = {
    * @default 30
    */
   retentionDays: 30,
+  /**
+   * `GCP_CALL_DEADLINE_MS`: how long the API waits on one Firestore or Pub/Sub call before
+   * it answers 503 `deadline_exceeded` (a cut-off backend would otherwise hold a request
+   * for the client libraries' 10 minutes of retries). Calls take milliseconds when healthy.
+   * @default 10000
+   */
+  callDeadlineMs: 10_000,
 } as const;

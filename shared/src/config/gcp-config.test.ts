@@ -49,6 +49,7 @@ describe('readGcpConfig', () => {
         FIRESTORE_COLLECTION_PREFIX: 'staging_',
         FIRESTORE_EMULATOR_HOST: 'localhost:8086',
         RETENTION_DAYS: '7',
+        GCP_CALL_DEADLINE_MS: '2500',
       }),
       {
         projectId: 'example.com:warmgen-staging',
@@ -63,6 +64,7 @@ describe('readGcpConfig', () => {
         firestoreCollectionPrefix: 'staging_',
         firestoreEmulatorHost: 'localhost:8086',
         retentionDays: 7,
+        callDeadlineMs: 2500,
       },
     );
   });

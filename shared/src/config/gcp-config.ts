@@ -28,6 +28,8 @@ export interface GcpConfig {
   readonly firestoreEmulatorHost: string | null;
   /** Days finished jobs are kept before Firestore's TTL policy deletes them. */
   readonly retentionDays: number;
+  /** GCP_CALL_DEADLINE_MS: the API's deadline on each Firestore or Pub/Sub call. */
+  readonly callDeadlineMs: number;
 }
 
 // Project ids: 6-30 lowercase letters, digits and hyphens (optionally domain-scoped).
@@ -87,6 +89,12 @@ export function readGcpConfig(env: Env): GcpConfig {
       'RETENTION_DAYS',
       { min: 1, max: 3_650 },
       defaults.retentionDays,
+    ),
+    callDeadlineMs: readInteger(
+      env,
+      'GCP_CALL_DEADLINE_MS',
+      { min: 100, max: 600_000 },
+      defaults.callDeadlineMs,
     ),
   };
 }

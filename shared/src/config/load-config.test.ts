@@ -176,6 +176,7 @@ describe('loadConfig', () => {
         firestoreCollectionPrefix: '',
         firestoreEmulatorHost: null,
         retentionDays: 30,
+        callDeadlineMs: 10_000,
       },
       webhooks: { ...readWebhookConfig({}, false), secrets: [webhookSecret] },
       auth: { mode: 'required', keyHashes: [sha256Hex(apiKey)], rateLimitPerMinute: 600 },

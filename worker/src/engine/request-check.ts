@@ -1,27 +1,14 @@
 import { generationParamsProblem } from '@warmgen/shared/domain/generation-params.ts';
+import { promptLengthProblem } from '@warmgen/shared/domain/prompt-length.ts';
 import type { GenerationRequest } from './generation-engine.ts';
 import type { TextCodec } from './text-codec.ts';
 
 /**
  * Checks a row before any compute. The parameters go through the same schema the API
  * validates with (a bad value would otherwise surface as NaN logits or an onnxruntime
- * "index out of bounds" mid-batch); then the one limit only the model knows: prompt +
- * max_new_tokens must fit in n_positions.
+ * "index out of bounds" mid-batch); then the one limit only the model knows, decided in
+ * shared/src/domain/prompt-length.ts (the API refuses the same rows at submit).
  */
-export function checkLength(
-  promptTokens: number,
-  maxNewTokens: number,
-  maxPositions: number,
-): string | null {
-  if (promptTokens + maxNewTokens <= maxPositions) {
-    return null;
-  }
-  if (promptTokens >= maxPositions) {
-    return `prompt is ${promptTokens} tokens; the model has ${maxPositions} positions, so it must be at most ${maxPositions - 1} tokens`;
-  }
-  return `prompt (${promptTokens} tokens) + max_new_tokens (${maxNewTokens}) exceeds the model's ${maxPositions} positions: lower max_new_tokens to at most ${maxPositions - promptTokens} or shorten the prompt`;
-}
-
 export interface ModelLimits {
   codec: TextCodec;
   /** <|endoftext|>: stands in for an empty prompt. */
@@ -41,5 +28,5 @@ export function promptIdsOf(request: GenerationRequest, model: ModelLimits): num
   }
   const encoded = model.codec.encode(request.prompt);
   const ids = encoded.length > 0 ? encoded : [model.eosTokenId];
-  return checkLength(ids.length, request.params.max_new_tokens, model.maxPositions) ?? ids;
+  return promptLengthProblem(ids.length, request.params.max_new_tokens, model.maxPositions) ?? ids;
 }

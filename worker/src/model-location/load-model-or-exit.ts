@@ -1,9 +1,9 @@
 import type { Config } from '@warmgen/shared/config/load-config.ts';
+import type { HydrationProgress } from '@warmgen/shared/hydration/hydration-progress.ts';
 import type { LogMethod } from '@warmgen/shared/logging/logger.ts';
 import type { GenerationEngine } from '../engine/generation-engine.ts';
 import { mallocTunablesWarning } from '../engine/malloc-tunables.ts';
 import { loadThreadedEngine } from '../engine/threaded-engine.ts';
-import type { HydrationProgress } from '../hydration/hydration-progress.ts';
 import { type ModelFolderLogger, resolveModelFolder } from './resolve-model-folder.ts';
 
 /** Model-folder logging, and fatal for the line before the exit. */

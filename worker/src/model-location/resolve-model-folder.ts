@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { GcsModelSource } from '@warmgen/shared/adapters/gcs/gcs-model-source.ts';
 import type { ModelLocation } from '@warmgen/shared/config/model-location.ts';
+import { hydrateModel } from '@warmgen/shared/hydration/hydrate-model.ts';
+import type { HydrationProgress } from '@warmgen/shared/hydration/hydration-progress.ts';
 import type { Logger } from '@warmgen/shared/logging/logger.ts';
-import { hydrateModel } from '../hydration/hydrate-model.ts';
-import type { HydrationProgress } from '../hydration/hydration-progress.ts';
 import { ensureModel } from '../model-builder/ensure-model.ts';
 
 export interface ResolvedModelFolder {

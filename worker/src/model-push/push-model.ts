@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { RemoteModelObject } from '@warmgen/shared/adapters/gcs/gcs-model-destination.ts';
+import { MANIFEST_FILE } from '@warmgen/shared/hydration/cache-manifest.ts';
+import { crc32cToBase64, crc32cUpdate } from '@warmgen/shared/hydration/crc32c.ts';
 import pLimit from 'p-limit';
-import { MANIFEST_FILE } from '../hydration/cache-manifest.ts';
-import { crc32cToBase64, crc32cUpdate } from '../hydration/crc32c.ts';
 
 /** What pushModel needs from the destination (GcsModelDestination, or a fake in tests). */
 export interface ModelDestination {

@@ -12,7 +12,14 @@ import type { RunLoopContext } from './run-loop-context.ts';
  *   attempts until the queue dead-letters a job that is running fine. Left alone, it comes
  *   back when its queue lease expires (one leaseMs later, a natural back-off); by then the
  *   other worker has finished it (drop) or died and let its store lease expire (claim).
+ *   Unless the holder's store lease runs out sooner than that: then the message comes back
+ *   just after it does (comeBackMs). The holder renews both leases together, so a message
+ *   redelivered from a dead holder finds its store lease a moment from expiry; left for a
+ *   whole lease, the job would run again two leases after the death instead of one.
  */
+/** How long after the holder's store lease runs out its message comes back. */
+export const comeBackMs = 1_000;
+
 export async function dropOrLeaveMessage(
   ctx: RunLoopContext,
   message: QueueMessage,
@@ -44,5 +51,13 @@ export async function dropOrLeaveMessage(
     },
     'job held by another worker; message left to expire',
   );
+  // Only for a lease still running: one already expired would have been claimed.
+  const untilFreeMs = job.leaseExpiresAtMs === null ? 0 : job.leaseExpiresAtMs - ctx.now();
+  if (untilFreeMs > 0 && untilFreeMs + comeBackMs < ctx.config.leaseMs) {
+    await ctx.queue.extendLease(message, untilFreeMs + comeBackMs).catch((error: unknown) => {
+      // Harmless: the message then comes back when its own lease expires.
+      ctx.logger.warn({ jobId, err: error }, 'could not shorten the message lease');
+    });
+  }
   return 'left';
 }

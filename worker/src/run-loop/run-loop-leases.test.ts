@@ -117,3 +117,24 @@ test('an engine that does not stop the row still gets the job canceled, without 
   await waitFor('engine idle', () => parts.engine.running() === 0);
   assert.deepEqual(parts.store.writes, ['claim:stuck', 'cancel:stuck']);
 });
+
+test('a message for a job whose dead holder’s lease is about to run out comes back just after it', async (t) => {
+  const parts = plainParts({ stepMs: 1 });
+  // Worker-z died with its store lease 300 ms from expiry; the queue delivered its message
+  // already (the leases are renewed together, so they run out at about the same time).
+  parts.store.add('orphaned', {
+    status: 'running',
+    leaseOwner: 'worker-z',
+    leaseExpiresAtMs: Date.now() + 300,
+    attempts: 1,
+    params: longParams(4),
+  });
+  await parts.queue.publish(['orphaned']);
+  // A 60 s lease: left alone, the message would come back a minute later.
+  const { loop } = startLoop({ ...parts, config: { leaseMs: 60_000, cancelPollMs: 1_000 } });
+  t.after(() => loop.stop());
+  await waitFor('run again', () => parts.store.jobs.get('orphaned')?.status === 'succeeded', 5_000);
+  assert.equal(parts.store.jobs.get('orphaned')?.attempts, 2);
+  assert.equal(parts.queue.count('pull', 'orphaned'), 2, 'left once, then claimed');
+  assert.ok(parts.queue.count('extend', 'orphaned') >= 1, 'the first delivery was shortened');
+});

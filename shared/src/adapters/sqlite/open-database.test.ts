@@ -43,6 +43,7 @@ describe('openDatabase', () => {
         'webhook_events',
         'webhook_queue',
         'worker_heartbeats',
+        'worker_processes',
       ],
     );
   });

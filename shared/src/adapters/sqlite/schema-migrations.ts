@@ -28,6 +28,8 @@
  *   openai_batches.usage: the summed tokens of a finished batch, JSON.
  * - (7) worker_heartbeats: one row per worker process (ports/worker-heartbeats.ts), the
  *   record as JSON text beside its expiry; expired rows are deleted by the next beat.
+ * - (8) worker_processes: the worker processes using this file, by host and pid
+ *   (ports/worker-processes.ts), so a restarted one releases a dead one's jobs at once.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -197,6 +199,14 @@ export const schemaMigrations: readonly string[] = [
     worker_id TEXT PRIMARY KEY,
     expires_at_ms INTEGER NOT NULL,
     record TEXT NOT NULL
+  ) STRICT;
+  `,
+  `
+  CREATE TABLE worker_processes (
+    worker_id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at_ms INTEGER NOT NULL
   ) STRICT;
   `,
 ];

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ByteRange, ModelFile, ModelSource } from '@warmgen/shared/ports/model-source.ts';
 import type { LimitFunction } from 'p-limit';
+import type { ByteRange, ModelFile, ModelSource } from '../ports/model-source.ts';
 import { crc32cCombine, crc32cToBase64 } from './crc32c.ts';
 import { fetchRange } from './fetch-range.ts';
 import { ChecksumMismatchError } from './hydration-errors.ts';

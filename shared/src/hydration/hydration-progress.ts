@@ -1,4 +1,4 @@
-import type { Logger } from '@warmgen/shared/logging/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 /** What hydration logs with: the info and warn levels of the one Logger. */
 export type HydrationLogger = Pick<Logger, 'info' | 'warn'>;

@@ -1,7 +1,7 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelFile, ModelSource } from '@warmgen/shared/ports/model-source.ts';
 import pLimit from 'p-limit';
+import type { ModelFile, ModelSource } from '../ports/model-source.ts';
 import {
   type CacheLayout,
   cacheLayout,

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { ByteRange, ModelFile, ModelSource } from '@warmgen/shared/ports/model-source.ts';
+import type { ByteRange, ModelFile, ModelSource } from '../ports/model-source.ts';
 import { crc32cUpdate } from './crc32c.ts';
 import { StalledBodyError, TruncatedBodyError } from './hydration-errors.ts';
 

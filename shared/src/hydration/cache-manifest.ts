@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelFile } from '@warmgen/shared/ports/model-source.ts';
+import type { ModelFile } from '../ports/model-source.ts';
 
 /**
  * What a published model folder holds: the source it came from and each file's version

@@ -1,4 +1,4 @@
-import type { ModelFile } from '@warmgen/shared/ports/model-source.ts';
+import type { ModelFile } from '../ports/model-source.ts';
 import { MANIFEST_FILE } from './cache-manifest.ts';
 
 /**

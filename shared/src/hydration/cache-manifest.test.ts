@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelFile } from '@warmgen/shared/ports/model-source.ts';
+import type { ModelFile } from '../ports/model-source.ts';
 import { type CacheManifest, planHydration } from './cache-manifest.ts';
 
 const file = (path: string, version: string, sizeBytes = 10): ModelFile => ({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalFolderModelSource } from '@warmgen/shared/adapters/local/local-folder-model-source.ts';
+import { LocalFolderModelSource } from '../adapters/local/local-folder-model-source.ts';
 import { hydrateModel } from './hydrate-model.ts';
 
 describe('hydrateModel progress', () => {
