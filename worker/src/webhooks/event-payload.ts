@@ -8,8 +8,8 @@ export type PayloadStore = Pick<JobStore, 'getJob' | 'getBatch' | 'countBatchJob
 
 /**
  * The body of an event's requests: the job or batch as the API shows it, read when the
- * event leaves the outbox (the job is terminal by then, a completed batch no longer
- * changes). A subject that no longer exists (deleted after its retention) is sent as its id.
+ * event leaves the outbox (the job is terminal by then, a completed batch changes only
+ * if it is retried meanwhile, and then the view says so). A subject that no longer exists (deleted after its retention) is sent as its id.
  */
 export async function buildEventPayload(event: WebhookEvent, store: PayloadStore): Promise<string> {
   if (event.type === 'batch.completed') {

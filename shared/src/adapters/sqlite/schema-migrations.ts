@@ -28,6 +28,11 @@
  *   openai_batches.usage: the summed tokens of a finished batch, JSON.
  * - (7) worker_heartbeats: one row per worker process (ports/worker-heartbeats.ts), the
  *   record as JSON text beside its expiry; expired rows are deleted by the next beat.
+ * - (8) batch retries (JobStore.retryBatch): jobs.retries and jobs.retried_at_ms,
+ *   batches.retries and batches.usage (the summed tokens, JSON). A retried row runs
+ *   again and its batch ends again, so an event is now one per (subject, type, round),
+ *   round being the job's or the batch's retries when it fired: webhook_events.round, the
+ *   unique index on all three, and the trigger recreated to write the round.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -198,5 +203,45 @@ export const schemaMigrations: readonly string[] = [
     expires_at_ms INTEGER NOT NULL,
     record TEXT NOT NULL
   ) STRICT;
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN retried_at_ms INTEGER;
+  ALTER TABLE batches ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN usage TEXT;
+  ALTER TABLE webhook_events ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX webhook_events_by_subject;
+  CREATE UNIQUE INDEX webhook_events_by_subject_round ON webhook_events (subject_id, type, round);
+
+  DROP TRIGGER jobs_webhook_outbox;
+  CREATE TRIGGER jobs_webhook_outbox AFTER UPDATE OF status ON jobs
+  WHEN NEW.status IN ('succeeded', 'failed', 'canceled')
+    AND OLD.status NOT IN ('succeeded', 'failed', 'canceled')
+  BEGIN
+    INSERT OR IGNORE INTO webhook_events
+      (id, type, subject_id, url, created_at_ms, next_attempt_at_ms, round)
+    SELECT 'evt_' || lower(hex(randomblob(16))), event.type, NEW.id,
+      json_extract(NEW.webhook, '$.url'), event.at, event.at, NEW.retries
+    FROM (SELECT
+        CASE NEW.status
+          WHEN 'succeeded' THEN 'generation.completed'
+          WHEN 'failed' THEN 'generation.failed'
+          ELSE 'generation.canceled' END AS type,
+        coalesce(NEW.finished_at_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS at) AS event
+    WHERE NEW.webhook IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(NEW.webhook, '$.events') WHERE value = event.type);
+
+    INSERT OR IGNORE INTO webhook_events
+      (id, type, subject_id, url, created_at_ms, next_attempt_at_ms, round)
+    SELECT 'evt_' || lower(hex(randomblob(16))), 'batch.completed', b.id,
+      json_extract(b.webhook, '$.url'), event.at, event.at, b.retries
+    FROM batches AS b,
+      (SELECT coalesce(NEW.finished_at_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS at) AS event
+    WHERE NEW.batch_id IS NOT NULL AND b.id = NEW.batch_id AND b.webhook IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(b.webhook, '$.events') WHERE value = 'batch.completed')
+      AND NOT EXISTS (
+        SELECT 1 FROM jobs AS j
+        WHERE j.batch_id = NEW.batch_id AND j.status IN ('queued', 'running'));
+  END;
   `,
 ];
