@@ -25,7 +25,8 @@
  *   an OpenAI batch adds to the warmgen batch of the same id (ports/openai-batch-store.ts).
  * - (6) jobs.input_index: a batch item's position in its input, for results in input
  *   order; NULL for single jobs and for batch jobs stored before it existed.
- *   openai_batches.usage: the summed tokens of a finished batch, JSON.
+ *   openai_batches.usage: the summed tokens of a finished batch, JSON (unused since (8):
+ *   the sum is the warmgen batch's, batches.usage).
  * - (7) worker_heartbeats: one row per worker process (ports/worker-heartbeats.ts), the
  *   record as JSON text beside its expiry; expired rows are deleted by the next beat.
  * - (8) batch retries (JobStore.retryBatch): jobs.retries and jobs.retried_at_ms,
