@@ -33,7 +33,11 @@ describe('POST /v1/generations and GET /v1/generations/:id', () => {
       const done = await sendJson(api.baseUrl, 'GET', `/v1/generations/${created.json.id}`);
       assert.equal(done.json.status, 'succeeded');
       assert.equal(done.json.result.text, ' there was a cat.');
-      assert.deepEqual(done.json.result.usage, { prompt_tokens: 3, completion_tokens: 4 });
+      assert.deepEqual(done.json.result.usage, {
+        prompt_tokens: 3,
+        completion_tokens: 4,
+        total_tokens: 7,
+      });
       assert.equal(typeof done.json.finished_at, 'string');
     } finally {
       await api.close();

@@ -97,6 +97,7 @@ describe('health, readiness, metrics and the OpenAPI document', () => {
         '/v1/batches/{id}',
         '/v1/batches/{id}/cancel',
         '/v1/batches/{id}/results',
+        '/v1/batches/{id}/retry',
         '/v1/batches/{id}/webhook/redeliver',
         '/v1/capacity',
         '/v1/generations',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type OpenAI from 'openai';
 import { useGcpStack, workerReady } from './gcp-stack/use-gcp-stack.ts';
 import {
   downloadLines,
@@ -12,12 +13,12 @@ import {
 /**
  * The openai SDK on the production wiring: the API and a worker as separate processes on
  * the Pub/Sub and Firestore emulators, uploaded files in the GCS test server
- * (OPENAI_FILES_URI), batch records on Firestore. Round trip, cancel, file operations.
+ * (OPENAI_FILES_URI), batch records on Firestore. Round trip, cancel, retry, file operations.
  */
 const stack = useGcpStack();
 
 describe('openai SDK on the Google Cloud stack (API and worker apart)', () => {
-  it('uploads to Cloud Storage, runs a batch to completed, cancels another, lists both', async () => {
+  it('uploads to Cloud Storage, runs a batch to completed, cancels another and retries it, lists both', async () => {
     const { secrets, namespace, gcs } = await stack();
     const ns = await namespace();
     const filesEnv = { OPENAI_FILES_URI: `gs://warmgen-files/${ns.name}` };
@@ -67,6 +68,24 @@ describe('openai SDK on the Google Cloud stack (API and worker apart)', () => {
     assert.equal(cancelled.status, 'cancelled');
     const counts = cancelled.request_counts;
     assert.ok(counts && counts.failed > 0 && counts.completed + counts.failed === 200);
+
+    // Retry (a warmgen extension): only the cancelled lines run again, to completed, on
+    // Firestore's retry (batch document first, then each row) and the worker apart.
+    const retried = await client.post<OpenAI.Batch>(`/batches/${second.id}/retry`);
+    assert.equal(retried.status, 'in_progress');
+    assert.deepEqual(retried.request_counts, {
+      total: 200,
+      completed: counts.completed,
+      failed: 0,
+    });
+    await assert.rejects(client.post(`/batches/${second.id}/retry`), { status: 409 });
+    const completed = await pollBatch(client, second.id);
+    assert.equal(completed.status, 'completed');
+    assert.deepEqual(completed.request_counts, { total: 200, completed: 200, failed: 0 });
+    assert.equal(completed.error_file_id, null);
+    const all = await downloadLines(client, completed.output_file_id ?? '');
+    assert.equal(new Set(all.map((line) => line.custom_id)).size, 200, 'every line once');
+    assert.ok((completed.usage?.total_tokens ?? 0) > 0);
 
     const listed = await client.batches.list({ limit: 1 });
     assert.deepEqual(

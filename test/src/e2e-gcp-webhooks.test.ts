@@ -28,20 +28,26 @@ const params = { max_new_tokens: 6, temperature: 0 };
 
 const payloadOf = (request: ReceivedWebhook) => request.verified as WebhookPayload;
 
+/** A receiver, the API and a ready worker on a fresh namespace, and a keyed JSON call. */
+async function startApiAndWorker() {
+  const { secrets, namespace } = await stack();
+  const ns = await namespace();
+  const receiver = await startTestReceiver({ secret: secrets.webhookSecret });
+  receivers.push(receiver);
+  const [api, worker] = await Promise.all([
+    ns.startApi(allowLoopback),
+    ns.spawnWorker('worker', allowLoopback),
+  ]);
+  await workerReady(worker);
+  const headers = { authorization: `Bearer ${secrets.apiKey}` };
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    requestJson<T>(api.baseUrl, method, path, body, headers);
+  return { receiver, api, worker, call };
+}
+
 describe('webhooks on the Google Cloud stack, end to end', () => {
   it('a job and a 2-item batch: a verified generation.completed, one batch.completed, the delivery recorded', async () => {
-    const { secrets, namespace } = await stack();
-    const ns = await namespace();
-    const receiver = await startTestReceiver({ secret: secrets.webhookSecret });
-    receivers.push(receiver);
-    const [api, worker] = await Promise.all([
-      ns.startApi(allowLoopback),
-      ns.spawnWorker('worker', allowLoopback),
-    ]);
-    await workerReady(worker);
-    const headers = { authorization: `Bearer ${secrets.apiKey}` };
-    const call = <T>(method: string, path: string, body?: unknown) =>
-      requestJson<T>(api.baseUrl, method, path, body, headers);
+    const { receiver, api, worker, call } = await startApiAndWorker();
 
     const submitted = await call<JobView>('POST', '/v1/generations', {
       prompt: 'The hook said',
@@ -99,6 +105,62 @@ describe('webhooks on the Google Cloud stack, end to end', () => {
       1,
     );
     assert.equal(receiver.received.length, 2);
+
+    assert.deepEqual(await worker.stop(), { code: 0, signal: null });
+    assert.deepEqual(await api.process.stop(), { code: 0, signal: null });
+  });
+
+  it('a batch canceled mid-way and retried: its canceled items run, batch.completed again with a new id', async () => {
+    const { receiver, api, worker, call } = await startApiAndWorker();
+    const waitForEnd = async (id: string) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const { body } = await call<BatchView>('GET', `/v1/batches/${id}`);
+        if (body.status === 'completed' || body.status === 'canceled') {
+          return body;
+        }
+        assert.ok(Date.now() < deadline, `batch ${id} still ${body.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+
+    const batch = await call<BatchView>('POST', '/v1/batches', {
+      items: Array.from({ length: 12 }, (_, i) => ({
+        custom_id: `c${String(i).padStart(2, '0')}`,
+        prompt: `Item ${i}`,
+        params: { max_new_tokens: 24, seed: i },
+      })),
+      webhook: { url: receiver.url },
+    });
+    assert.equal(batch.status, 202, JSON.stringify(batch.body));
+    const id = batch.body.id;
+    assert.equal((await call('POST', `/v1/batches/${id}/cancel`)).status, 200);
+    const canceled = await waitForEnd(id);
+    assert.equal(canceled.status, 'canceled');
+    assert.ok(canceled.counts.canceled > 0, JSON.stringify(canceled.counts));
+    const [first] = await receiver.waitFor(1, 45_000);
+    assert.ok(first);
+    assert.equal((payloadOf(first).data as BatchView).status, 'canceled');
+
+    const retried = await call<BatchView>('POST', `/v1/batches/${id}/retry`);
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    assert.equal(retried.body.retries, 1);
+    assert.equal((await call('POST', `/v1/batches/${id}/retry`)).status, 409, 'still running');
+    const done = await waitForEnd(id);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.counts.succeeded, 12);
+    assert.ok(done.usage && done.usage.total_tokens > 0);
+
+    const [, second] = await receiver.waitFor(2, 45_000);
+    assert.ok(second);
+    assert.equal(second.verifyError, null);
+    assert.notEqual(second.headers['webhook-id'], first.headers['webhook-id'], 'a new event');
+    const data = payloadOf(second).data as BatchView;
+    assert.equal(data.status, 'completed');
+    assert.equal(data.retries, 1);
+    assert.equal(data.counts.succeeded, 12);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(receiver.received.length, 2, 'one batch.completed per run, no more');
 
     assert.deepEqual(await worker.stop(), { code: 0, signal: null });
     assert.deepEqual(await api.process.stop(), { code: 0, signal: null });

@@ -101,6 +101,11 @@ describe('the README walk-through conforms to the OpenAPI document', () => {
 
     assert.equal((await send('POST', `/v1/generations/${json(first).id}/cancel`)).status, 200);
     assert.equal((await send('POST', `/v1/batches/${json(envelope).id}/cancel`)).status, 200);
+    // Its two items were canceled while queued: the retry runs them again, once.
+    const retried = await send('POST', `/v1/batches/${json(envelope).id}/retry`);
+    assert.equal(retried.status, 202);
+    assert.equal(json(retried).retries, 1);
+    assert.equal((await send('POST', `/v1/batches/${json(envelope).id}/retry`)).status, 409);
 
     const hooked = await send('POST', '/v1/generations', {
       body: JSON.stringify({

@@ -1,4 +1,4 @@
-import type { StatusCounts } from '@warmgen/shared/domain/job.ts';
+import type { BatchUsage, StatusCounts } from '@warmgen/shared/domain/job.ts';
 import type { OpenAiBatchRecord } from '@warmgen/shared/ports/openai-batch-store.ts';
 import { batchFileId } from './file-object.ts';
 
@@ -34,8 +34,16 @@ export function batchStatusOf(record: OpenAiBatchRecord, counts: StatusCounts): 
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
-/** OpenAI's batch object. `request_counts.failed` counts failed and canceled lines alike. */
-export function toBatchObject(record: OpenAiBatchRecord, counts: StatusCounts, model: string) {
+/**
+ * OpenAI's batch object. `request_counts.failed` counts failed and canceled lines alike.
+ * `usage` is the warmgen batch's sum, null until the batch (or its latest retry) finished.
+ */
+export function toBatchObject(
+  record: OpenAiBatchRecord,
+  counts: StatusCounts,
+  model: string,
+  usage: BatchUsage | null,
+) {
   const status = batchStatusOf(record, counts);
   const finished = ['completed', 'cancelled', 'expired'].includes(status);
   const finishedAt = finished ? seconds(record.finishedAtMs ?? record.expiredAtMs) : null;
@@ -66,16 +74,16 @@ export function toBatchObject(record: OpenAiBatchRecord, counts: StatusCounts, m
       failed: unsuccessful,
     },
     metadata: record.metadata,
-    // OpenAI's shape; summed over the succeeded lines once the batch finished.
+    // OpenAI's shape.
     usage:
-      record.usage === null
+      usage === null
         ? null
         : {
-            input_tokens: record.usage.promptTokens,
+            input_tokens: usage.promptTokens,
             input_tokens_details: { cached_tokens: 0 },
-            output_tokens: record.usage.completionTokens,
+            output_tokens: usage.completionTokens,
             output_tokens_details: { reasoning_tokens: 0 },
-            total_tokens: record.usage.promptTokens + record.usage.completionTokens,
+            total_tokens: usage.promptTokens + usage.completionTokens,
           },
   };
 }

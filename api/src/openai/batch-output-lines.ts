@@ -6,10 +6,13 @@ import type { BatchFileKind } from './file-object.ts';
 
 /**
  * A batch's output or error file in OpenAI's line shape, read from the job store a page at
- * a time (custom_id order): `{id, custom_id, response: {status_code, request_id, body},
- * error}`. Succeeded lines go to the output file with the completion object as body;
- * failed and canceled ones to the error file with `response: null` and an error whose
- * code says which (`batch_cancelled`, `batch_expired` or the job's own code).
+ * a time in input order (the order of the input file's lines, which OpenAI does not promise
+ * but users ask for): `{id, custom_id, response: {status_code, request_id, body}, error}`.
+ * Succeeded lines go to the output file with the completion object as body; failed and
+ * canceled ones to the error file with `response: null` and an error whose code says which
+ * (`batch_cancelled`, `batch_expired` or the job's own code). Read when downloaded, so a
+ * retried batch's files show each line's latest run. A batch stored before jobs had an
+ * input index lists none in input order; its files come in custom_id order instead.
  */
 export function batchFileStream(
   store: JobStore,
@@ -28,24 +31,31 @@ async function* pages(
   model: string,
   options: { pageSize: number; expired: boolean },
 ) {
-  let after: string | null = null;
+  const limit = options.pageSize;
+  let inInputOrder = true;
+  let last: Job | undefined;
   for (;;) {
-    const page = await store.listBatchJobs({
-      batchId,
-      afterCustomId: after,
-      limit: options.pageSize,
-    });
+    let page = inInputOrder
+      ? await store.listBatchJobsInInputOrder({
+          batchId,
+          afterInputIndex: last?.inputIndex ?? null,
+          limit,
+        })
+      : await store.listBatchJobs({ batchId, afterCustomId: last?.customId ?? null, limit });
+    if (page.length === 0 && last === undefined && inInputOrder) {
+      inInputOrder = false;
+      page = await store.listBatchJobs({ batchId, afterCustomId: null, limit });
+    }
     const lines = page
       .map((job) => outputLine(job, kind, model, options.expired))
       .filter((line) => line !== null);
     if (lines.length > 0) {
       yield lines.join('');
     }
-    const last = page.at(-1);
-    if (page.length < options.pageSize || last === undefined) {
+    last = page.at(-1);
+    if (page.length < limit || last === undefined) {
       return;
     }
-    after = last.customId;
   }
 }
 

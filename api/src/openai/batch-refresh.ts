@@ -1,44 +1,31 @@
-import type { StatusCounts } from '@warmgen/shared/domain/job.ts';
+import { withSettledUsage } from '@warmgen/shared/batches/settle-batch-usage.ts';
+import type { BatchUsage, StatusCounts } from '@warmgen/shared/domain/job.ts';
 import type { OpenAiBatchRecord } from '@warmgen/shared/ports/openai-batch-store.ts';
 import type { OpenAiContext } from './openai-context.ts';
 import { storesOf } from './openai-stores.ts';
 
-/** One pass over a finished batch's jobs, a page at a time. */
-async function sumUsage(ctx: OpenAiContext, batchId: string) {
-  const usage = { promptTokens: 0, completionTokens: 0 };
-  let after: string | null = null;
-  for (;;) {
-    const page = await ctx.store.listBatchJobs({
-      batchId,
-      afterCustomId: after,
-      limit: ctx.resultsPageSize,
-    });
-    for (const job of page) {
-      usage.promptTokens += job.result?.promptTokens ?? 0;
-      usage.completionTokens += job.result?.completionTokens ?? 0;
-    }
-    const last = page.at(-1);
-    if (page.length < ctx.resultsPageSize || last === undefined) {
-      return usage;
-    }
-    after = last.customId;
-  }
-}
-
 const noJobs: StatusCounts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+
+export interface FreshBatch {
+  record: OpenAiBatchRecord;
+  counts: StatusCounts;
+  /** The warmgen batch's summed usage: null while it runs (and for a failed validation). */
+  usage: BatchUsage | null;
+}
 
 /**
  * A batch record with its current job counts, after the two moments that happen with
  * no request to carry them: the window's end (the open jobs are canceled and the batch
- * is expired) and the last job's end (finished_at). Both are written once, by whichever
- * read sees them first; the counts stay the job store's.
+ * is expired) and the last job's end (finished_at, and the usage sum, which the warmgen
+ * batch records for both surfaces). Both are written once, by whichever read sees them
+ * first; the counts stay the job store's.
  */
 export async function refreshBatch(
   ctx: OpenAiContext,
   record: OpenAiBatchRecord,
-): Promise<{ record: OpenAiBatchRecord; counts: StatusCounts }> {
+): Promise<FreshBatch> {
   if (record.errors !== null) {
-    return { record, counts: noJobs };
+    return { record, counts: noJobs, usage: null };
   }
   const { batches } = storesOf(ctx);
   let current = record;
@@ -53,10 +40,8 @@ export async function refreshBatch(
   if (open() === 0 && current.finishedAtMs === null) {
     current = (await batches.mark(record.id, 'finishedAtMs', nowMs)) ?? current;
   }
-  if (open() === 0 && current.usage === null) {
-    const usage = await sumUsage(ctx, record.id);
-    await batches.setUsage(record.id, usage);
-    current = { ...current, usage };
-  }
-  return { record: current, counts };
+  const batch = await ctx.store.getBatch(record.id);
+  const settled =
+    batch === null ? null : await withSettledUsage(ctx.store, batch, counts, ctx.resultsPageSize);
+  return { record: current, counts, usage: settled?.usage ?? null };
 }

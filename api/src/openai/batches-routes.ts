@@ -6,9 +6,10 @@ import Type from 'typebox';
 import { callerOf, canAccess } from '../auth/caller.ts';
 import { submissionRateLimit } from '../auth/install-rate-limit.ts';
 import { publishAccepted } from '../publish-accepted.ts';
+import { retryBatchAndPublish, retryRefusalMessage } from '../retry-batch.ts';
 import { IdParamsSchema } from '../schemas/common-schemas.ts';
 import { createBatchInputChecker } from './batch-input-lines.ts';
-import { toBatchObject } from './batch-object.ts';
+import { batchStatusOf, toBatchObject } from './batch-object.ts';
 import { refreshBatch } from './batch-refresh.ts';
 import { cursorPage } from './cursor-page.ts';
 import type { OpenAiContext } from './openai-context.ts';
@@ -39,7 +40,7 @@ const CreateBatchBody = Type.Object(
 );
 
 /**
- * /openai/v1/batches: create, retrieve, cancel, list. An OpenAI batch is a warmgen batch
+ * /openai/v1/batches: create, retrieve, cancel, list, and retry (a warmgen extension). An OpenAI batch is a warmgen batch
  * of the same id (GET /v1/batches/{id} shows it too): its lines are jobs in the one store
  * and queue; the record adds only what OpenAI's batch object reports.
  */
@@ -54,7 +55,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
   });
   const view = async (record: OpenAiBatchRecord) => {
     const fresh = await refreshBatch(ctx, record);
-    return toBatchObject(fresh.record, fresh.counts, ctx.openai.modelName);
+    return toBatchObject(fresh.record, fresh.counts, ctx.openai.modelName, fresh.usage);
   };
 
   app.post(
@@ -110,7 +111,6 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
         cancellingAtMs: null,
         expiredAtMs: null,
         finishedAtMs: null,
-        usage: null,
       };
       if (record.errors === null) {
         const batch: Batch = {
@@ -171,7 +171,7 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
     async (request) => {
       const { batches } = storesOf(ctx);
       const fresh = await refreshBatch(ctx, await recordOr404(request));
-      const status = toBatchObject(fresh.record, fresh.counts, ctx.openai.modelName).status;
+      const status = batchStatusOf(fresh.record, fresh.counts);
       if (!['in_progress', 'cancelling'].includes(status)) {
         throw new OpenAiError(409, {
           message: `Cannot cancel a batch with status ${status}.`,
@@ -182,6 +182,53 @@ export const openAiBatchesRoutes: FastifyPluginAsyncTypebox<OpenAiContext> = asy
       await store.cancelBatch({ batchId: fresh.record.id, nowMs });
       const marked = await batches.mark(fresh.record.id, 'cancellingAtMs', nowMs);
       return view(marked ?? fresh.record);
+    },
+  );
+
+  // A warmgen extension (OpenAI has no retry): the SDK calls it as
+  // client.post(`/batches/${id}/retry`). The same retry as POST /v1/batches/{id}/retry.
+  app.post(
+    '/batches/:id/retry',
+    { config: submissionRateLimit, schema: { hide: true, params: IdParamsSchema } },
+    async (request) => {
+      const { batches } = storesOf(ctx);
+      const fresh = await refreshBatch(ctx, await recordOr404(request));
+      const { id } = fresh.record;
+      const status = batchStatusOf(fresh.record, fresh.counts);
+      if (!['completed', 'cancelled', 'expired'].includes(status)) {
+        throw new OpenAiError(409, {
+          message:
+            status === 'failed'
+              ? `Cannot retry batch ${id}: its input file failed validation and no request ran; fix the file and create a new batch.`
+              : `Cannot retry a batch with status ${status}; retry it once it has finished.`,
+          code: 'conflict',
+        });
+      }
+      if (fresh.counts.failed + fresh.counts.canceled === 0) {
+        throw new OpenAiError(409, {
+          message: retryRefusalMessage(id, 'nothing_to_retry'),
+          code: 'conflict',
+        });
+      }
+      // The record first: a new window and no end moments, so the retried lines are never
+      // shown as cancelled or expired, nor expired again by the old window. If the process
+      // dies before the job store's retry, the next read marks the batch finished again.
+      await batches.reopen(id, ctx.now() + windowMs);
+      const retry = await retryBatchAndPublish(id, {
+        store,
+        queue,
+        metrics: ctx.metrics,
+        now: ctx.now,
+        log: request.log,
+        chunkSize: ctx.publishChunkSize,
+      });
+      if ('refused' in retry) {
+        throw new OpenAiError(409, {
+          message: retryRefusalMessage(id, retry.refused),
+          code: 'conflict',
+        });
+      }
+      return view((await batches.get(id)) ?? fresh.record);
     },
   );
 

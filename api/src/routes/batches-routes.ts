@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { withSettledUsage } from '@warmgen/shared/batches/settle-batch-usage.ts';
 import { resolveGenerationParams } from '@warmgen/shared/domain/generation-params.ts';
 import type { Batch, NewJob, StatusCounts, WebhookSpec } from '@warmgen/shared/domain/job.ts';
 import { generationEventTypes } from '@warmgen/shared/domain/webhook-event.ts';
@@ -20,6 +21,7 @@ import {
 import { batchResultsStream } from '../batch-results-stream.ts';
 import { assertPromptsFit } from '../prompt-fit.ts';
 import { publishAccepted } from '../publish-accepted.ts';
+import { retryBatchAndPublish, retryRefusalMessage } from '../retry-batch.ts';
 import {
   BatchQuerySchema,
   createBatchBodySchema,
@@ -35,7 +37,10 @@ import type { RouteContext } from './route-context.ts';
 
 const jsonlMediaTypes = ['application/jsonl', 'application/x-ndjson'];
 
-/** POST /v1/batches, GET /v1/batches/:id, GET /v1/batches/:id/results, POST /v1/batches/:id/cancel. */
+/**
+ * POST /v1/batches, GET /v1/batches/:id, GET /v1/batches/:id/results,
+ * POST /v1/batches/:id/cancel, POST /v1/batches/:id/retry.
+ */
 export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   const { store, queue, limits, metrics } = ctx;
   const tags = ['batches'];
@@ -166,8 +171,10 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       },
     },
     async (request) => {
-      const batch = await getBatchOr404(request);
-      return toBatchView(batch, await store.countBatchJobs(batch.id), await deliveryOf(ctx, batch));
+      const found = await getBatchOr404(request);
+      const counts = await store.countBatchJobs(found.id);
+      const batch = await withSettledUsage(store, found, counts, ctx.resultsPageSize);
+      return toBatchView(batch, counts, await deliveryOf(ctx, batch));
     },
   );
 
@@ -228,6 +235,47 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
       }
       const after = (await store.getBatch(batch.id)) ?? batch;
       return toBatchView({ ...after, cancelRequested: true }, counts, await deliveryOf(ctx, after));
+    },
+  );
+
+  app.post(
+    '/v1/batches/:id/retry',
+    {
+      config: submissionRateLimit,
+      schema: {
+        summary: 'Retry the failed and canceled items of a finished batch',
+        operationId: 'retryBatch',
+        description:
+          'A new attempt of every item that failed or was canceled, with the same custom_id, prompt and params; ' +
+          'succeeded items keep their results. The batch goes back to in_progress, `retries` counts up, its usage ' +
+          'is summed again at the end, and its webhook fires batch.completed again (a new event id) when the last ' +
+          'retried item ends. 409 while any item is queued or running, or when none failed or was canceled.',
+        tags,
+        params: IdParamsSchema,
+        response: { 202: BatchViewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const batch = await getBatchOr404(request);
+      const retry = await retryBatchAndPublish(batch.id, {
+        store,
+        queue,
+        metrics,
+        now: ctx.now,
+        log: request.log,
+        chunkSize: ctx.publishChunkSize,
+      });
+      if ('refused' in retry) {
+        throw new ApiError(
+          retry.refused === 'not_found' ? 'not_found' : 'conflict',
+          retryRefusalMessage(batch.id, retry.refused),
+        );
+      }
+      const counts = await store.countBatchJobs(batch.id);
+      reply.header('location', `/v1/batches/${batch.id}`);
+      return reply
+        .code(202)
+        .send(toBatchView(retry.retried, counts, await deliveryOf(ctx, retry.retried)));
     },
   );
 

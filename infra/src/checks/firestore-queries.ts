@@ -31,7 +31,7 @@ export const queryFolders = ['shared/src/adapters/firestore', 'shared/src/webhoo
 
 export const firestoreQueries: readonly FirestoreQuery[] = [
   {
-    usedBy: 'FirestoreJobStore.listBatchJobs / cancelBatch (#batchPage)',
+    usedBy: 'FirestoreJobStore.listBatchJobs / cancelBatch / retryBatch (#batchPage)',
     file: jobStore,
     collection: 'jobs',
     clauses: [
@@ -131,6 +131,12 @@ export const firestoreQueries: readonly FirestoreQuery[] = [
     file: eventStore,
     collection: 'webhook_events',
     clauses: [{ where: 'id', op: '==' }],
+  },
+  {
+    usedBy: "FirestoreWebhookEventStore #latestRefOf (a subject's events, one per round)",
+    file: eventStore,
+    collection: 'webhook_events',
+    clauses: [{ where: 'subjectId', op: '==' }],
   },
   {
     usedBy: 'FirestoreOpenAiBatchStore.list (GET /openai/v1/batches, newest first, per key)',

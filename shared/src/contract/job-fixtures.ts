@@ -28,6 +28,8 @@ export function batchFixture(id: string, itemCount: number): Batch {
     webhook: { url: 'https://example.test/hook', events: ['batch.completed'] },
     cancelRequested: false,
     owner: null,
+    retries: 0,
+    usage: null,
   };
 }
 

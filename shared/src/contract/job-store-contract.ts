@@ -5,6 +5,7 @@ import type { JobResult, StatusCounts } from '../domain/job.ts';
 import type { JobStore } from '../ports/job-store.ts';
 import { batchFixture, newJobFixture, resultFixture, t0Ms } from './job-fixtures.ts';
 import { describePublishMarkContract } from './job-store-publish-contract.ts';
+import { describeRetryContract } from './job-store-retry-contract.ts';
 import { describeTransitionContract } from './job-store-transition-contract.ts';
 
 export interface JobStoreHarness {
@@ -37,6 +38,7 @@ export function describeJobStoreContract(
 
     describe('transitions', () => describeTransitionContract(store));
     describe('publish marks (outbox)', () => describePublishMarkContract(store));
+    describe('batch retry', () => describeRetryContract(store));
 
     describe('create and read', () => {
       it('stores a new job as queued and reads every field back', async () => {
@@ -59,6 +61,8 @@ export function describeJobStoreContract(
           finishedAtMs: null,
           result: null,
           error: null,
+          retries: 0,
+          retriedAtMs: null,
         });
         assert.deepEqual(await store().getJob(input.id), created);
       });

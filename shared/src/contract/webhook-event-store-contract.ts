@@ -6,6 +6,7 @@ import { maxRecordedAttempts, type WebhookAttempt } from '../domain/webhook-even
 import type { JobStore } from '../ports/job-store.ts';
 import type { WebhookEventStore } from '../ports/webhook-event-store.ts';
 import { batchFixture, newJobFixture, resultFixture, t0Ms } from './job-fixtures.ts';
+import { describeWebhookRetryContract } from './webhook-retry-contract.ts';
 
 export interface WebhookEventStoreHarness {
   open(): Promise<{ jobs: JobStore; events: WebhookEventStore }>;
@@ -202,6 +203,8 @@ export function describeWebhookEventStoreContract(name: string, harness: Webhook
         assert.equal((await events.listUndispatched(10)).length, 1);
       });
     });
+
+    describe('batch retries', () => describeWebhookRetryContract(() => ({ jobs, events })));
 
     describe('dispatch, attempts and redelivery', () => {
       async function dueEvent() {

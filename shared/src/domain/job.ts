@@ -72,6 +72,19 @@ export interface Job extends NewJob {
   finishedAtMs: number | null;
   result: JobResult | null;
   error: JobError | null;
+  /**
+   * Times a batch retry put this row back in the queue (POST /v1/batches/{id}/retry); 0 on
+   * its first run. Each run fires its own webhook event (the event's key includes it).
+   */
+  retries: number;
+  /** When the latest retry queued it again (the start of its queue time); null before. */
+  retriedAtMs: number | null;
+}
+
+/** Tokens summed over a batch's rows. */
+export interface BatchUsage {
+  promptTokens: number;
+  completionTokens: number;
 }
 
 export interface Batch {
@@ -82,6 +95,16 @@ export interface Batch {
   cancelRequested: boolean;
   /** As NewJob.owner. */
   owner?: string | null;
+  /**
+   * Retries so far: each one re-queues the failed and canceled rows of the finished batch
+   * and owes one more batch.completed. Absent on a new batch (0).
+   */
+  retries?: number;
+  /**
+   * Tokens of the rows, summed once after the batch (or its latest retry) finished; null
+   * while it runs and until the first read after it finished. Absent on a new batch (null).
+   */
+  usage?: BatchUsage | null;
 }
 
 export type StatusCounts = Record<JobStatus, number>;
@@ -102,5 +125,12 @@ export function queuedJob(job: NewJob): Job {
     finishedAtMs: null,
     result: null,
     error: null,
+    retries: 0,
+    retriedAtMs: null,
   };
+}
+
+/** When the job's current wait in the queue began: its acceptance, or its latest retry. */
+export function queuedSinceMs(job: Job): number {
+  return job.retriedAtMs ?? job.createdAtMs;
 }

@@ -1,4 +1,12 @@
-import type { Batch, Job, JobError, JobResult, NewJob, StatusCounts } from '../domain/job.ts';
+import type {
+  Batch,
+  BatchUsage,
+  Job,
+  JobError,
+  JobResult,
+  NewJob,
+  StatusCounts,
+} from '../domain/job.ts';
 
 /**
  * The job store: the source of truth for every job. Each state change is a conditional
@@ -59,6 +67,24 @@ export interface JobStore {
   countBatchJobs(batchId: string): Promise<StatusCounts>;
   /** Cancels every job of the batch as requestCancel would. Returns how many changed. */
   cancelBatch(input: CancelBatch): Promise<number>;
+  /**
+   * A new attempt of the failed and canceled rows of a finished batch: each goes back to
+   * queued with its custom_id, prompt and params, its outcome cleared, `retries` + 1,
+   * retriedAtMs = nowMs and not yet published (the caller publishes the returned ids and
+   * marks them, as after createBatch; the orphan sweeper covers a crash in between, and
+   * lists a retried row only once it is olderThanMs past retriedAtMs). The batch gets
+   * `retries` + 1, its cancel flag and usage cleared, and owes one more batch.completed
+   * when its last row ends again. Refused while any row is queued or running ('open') or
+   * when no row failed or was canceled ('nothing_to_retry'). A retry cut short part-way
+   * (only adapters that cannot write a batch in one transaction) is finished by the next
+   * call, which then re-queues only the rows the first did not.
+   */
+  retryBatch(input: RetryBatch): Promise<RetryBatchOutcome>;
+  /**
+   * Records the batch's summed usage, only if it is still on retry number `retries` (a sum
+   * read before a retry must not land after it). Returns whether it was written.
+   */
+  setBatchUsage(input: SetBatchUsage): Promise<boolean>;
 
   /**
    * The outbox mark: the jobs' queue messages were published. A job is written before its
@@ -69,8 +95,8 @@ export interface JobStore {
    */
   markPublished(input: MarkPublished): Promise<void>;
   /**
-   * Ids of queued jobs created at or before createdBeforeMs that were never marked
-   * published, oldest first, at most limit.
+   * Ids of queued jobs created (or, for a retried row, retried) at or before createdBeforeMs
+   * that were never marked published, oldest first, at most limit.
    */
   listUnpublished(input: ListUnpublished): Promise<string[]>;
 
@@ -147,6 +173,22 @@ export interface ListBatchJobsInInputOrder {
 export interface CancelBatch {
   readonly batchId: string;
   readonly nowMs: number;
+}
+
+export interface RetryBatch {
+  readonly batchId: string;
+  readonly nowMs: number;
+}
+
+export type RetryBatchOutcome =
+  | { readonly outcome: 'retried'; readonly batch: Batch; readonly jobIds: string[] }
+  | { readonly outcome: 'open' | 'nothing_to_retry' | 'not_found' };
+
+export interface SetBatchUsage {
+  readonly batchId: string;
+  /** The batch's `retries` when the sum was read. */
+  readonly retries: number;
+  readonly usage: BatchUsage;
 }
 
 export interface MarkPublished {

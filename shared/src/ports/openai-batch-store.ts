@@ -29,15 +29,13 @@ export interface OpenAiBatchRecord {
   errors: BatchLineError[] | null;
   createdAtMs: number;
   expiresAtMs: number;
-  /** Set once, by the first of cancel, expiry or the observation that every job finished. */
+  /**
+   * Set once, by the first of cancel, expiry or the observation that every job finished;
+   * a retry clears all three (reopen). The summed usage is the warmgen batch's (Batch.usage).
+   */
   cancellingAtMs: number | null;
   expiredAtMs: number | null;
   finishedAtMs: number | null;
-  /**
-   * Tokens of the batch's succeeded lines, summed once when it finished (reading every
-   * job then, not on every poll); null before.
-   */
-  usage: { promptTokens: number; completionTokens: number } | null;
 }
 
 /** Which moment a mark records (each is written at most once). */
@@ -54,8 +52,11 @@ export interface OpenAiBatchStore {
   }): Promise<OpenAiBatchRecord[]>;
   /** Sets the moment if it is still null; returns the record after the call. */
   mark(id: string, moment: BatchMoment, atMs: number): Promise<OpenAiBatchRecord | null>;
-  /** Records the summed usage of a finished batch (the last writer's sum is the same). */
-  setUsage(id: string, usage: NonNullable<OpenAiBatchRecord['usage']>): Promise<void>;
+  /**
+   * A retry: the batch runs again in a new window. Clears the three moments and sets
+   * expiresAtMs; returns the record after the call, or null when there is none.
+   */
+  reopen(id: string, expiresAtMs: number): Promise<OpenAiBatchRecord | null>;
   close(): Promise<void>;
 }
 

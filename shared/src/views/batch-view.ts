@@ -4,6 +4,7 @@ import { jobStatuses } from '../domain/job-status.ts';
 import type { WebhookEvent } from '../domain/webhook-event.ts';
 import { isoTime } from './iso-time.ts';
 import { JobViewSchema, toJobView } from './job-view.ts';
+import { toUsageView, UsageViewSchema } from './usage-view.ts';
 import { toWebhookDeliveryView, WebhookDeliveryViewSchema } from './webhook-delivery-view.ts';
 
 /**
@@ -38,6 +39,16 @@ export const BatchViewSchema = Type.Object({
   total: Type.Integer({ minimum: 0 }),
   counts: CountsSchema,
   cancel_requested: Type.Boolean(),
+  retries: Type.Integer({
+    minimum: 0,
+    description:
+      'Retries so far (POST /v1/batches/{id}/retry): each re-queued the failed and canceled items.',
+  }),
+  usage: Type.Union([UsageViewSchema, Type.Null()], {
+    description:
+      'Tokens summed over the items with a result (succeeded, or canceled part-way), once the batch ' +
+      '(or its latest retry) has finished; null while it runs.',
+  }),
   webhook: Type.Union([
     Type.Object({ url: Type.String(), events: Type.Array(Type.String()) }),
     Type.Null(),
@@ -63,6 +74,8 @@ export function toBatchView(
     total: batch.itemCount,
     counts: { ...counts },
     cancel_requested: batch.cancelRequested,
+    retries: batch.retries ?? 0,
+    usage: batch.usage === null || batch.usage === undefined ? null : toUsageView(batch.usage),
     webhook: batch.webhook,
   };
   if (delivery !== undefined) {

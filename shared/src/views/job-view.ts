@@ -4,6 +4,7 @@ import type { Job } from '../domain/job.ts';
 import { jobStatuses } from '../domain/job-status.ts';
 import type { WebhookEvent } from '../domain/webhook-event.ts';
 import { isoTime } from './iso-time.ts';
+import { toUsageView, UsageViewSchema } from './usage-view.ts';
 import { toWebhookDeliveryView, WebhookDeliveryViewSchema } from './webhook-delivery-view.ts';
 
 /**
@@ -28,12 +29,16 @@ export const JobViewSchema = Type.Object({
   batch_id: nullable(Type.String()),
   custom_id: nullable(Type.String()),
   attempts: Type.Integer(),
+  retries: Type.Integer({
+    minimum: 0,
+    description: 'Times a batch retry queued this item again; 0 on its first run.',
+  }),
   cancel_requested: Type.Boolean(),
   result: nullable(
     Type.Object({
       text: Type.String(),
       finish_reason: Type.String({ description: 'length, stop, eos or canceled' }),
-      usage: Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Integer() }),
+      usage: UsageViewSchema,
       timings: Type.Object({
         queue_ms: Type.Number(),
         generate_ms: Type.Number(),
@@ -67,14 +72,12 @@ export function toJobView(job: Job, delivery?: WebhookEvent | null): JobView {
     batch_id: job.batchId,
     custom_id: job.customId,
     attempts: job.attempts,
+    retries: job.retries,
     cancel_requested: job.cancelRequested,
     result: job.result && {
       text: job.result.text,
       finish_reason: job.result.finishReason,
-      usage: {
-        prompt_tokens: job.result.promptTokens,
-        completion_tokens: job.result.completionTokens,
-      },
+      usage: toUsageView(job.result),
       timings: {
         queue_ms: job.result.timings.queueMs,
         generate_ms: job.result.timings.generateMs,

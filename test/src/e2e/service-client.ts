@@ -28,6 +28,8 @@ export interface BatchView {
   status: 'in_progress' | 'canceling' | 'completed' | 'canceled';
   total: number;
   counts: Record<JobView['status'], number>;
+  retries: number;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
 }
 
 export interface BatchResultLine {

@@ -30,6 +30,15 @@ export function openAiClient(baseUrl: string, apiKey = 'unused'): OpenAI {
   return new OpenAI({ baseURL: `${baseUrl}/openai/v1`, apiKey, maxRetries: 0 });
 }
 
+/** A batch of an uploaded input file on the one endpoint and window served. */
+export function createBatch(client: OpenAI, inputFileId: string) {
+  return client.batches.create({
+    input_file_id: inputFileId,
+    endpoint: '/v1/completions',
+    completion_window: '24h',
+  });
+}
+
 /** Uploads lines as a batch input file through the SDK. */
 export async function uploadLines(client: OpenAI, lines: readonly string[], name = 'input.jsonl') {
   return client.files.create({

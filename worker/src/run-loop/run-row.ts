@@ -1,4 +1,4 @@
-import type { JobError } from '@warmgen/shared/domain/job.ts';
+import { type JobError, queuedSinceMs } from '@warmgen/shared/domain/job.ts';
 import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
 import type { QueueMessage } from '@warmgen/shared/ports/job-queue.ts';
 import type { GenerationOutput } from '../engine/generation-engine.ts';
@@ -64,7 +64,7 @@ export async function claimRow(
     await dropOrLeaveMessage(ctx, message);
     return null;
   }
-  ctx.metrics.jobClaimed(Math.max(0, claimedAtMs - job.createdAtMs));
+  ctx.metrics.jobClaimed(Math.max(0, claimedAtMs - queuedSinceMs(job)));
   ctx.logger.info(
     { jobId, attempts: job.attempts, deliveryAttempt: message.deliveryAttempt },
     'job claimed',

@@ -1,4 +1,4 @@
-import type { JobError, JobResult } from '@warmgen/shared/domain/job.ts';
+import { type JobError, type JobResult, queuedSinceMs } from '@warmgen/shared/domain/job.ts';
 import type { GenerationOutput } from '../engine/generation-engine.ts';
 import type { BatchRow } from './batch-row.ts';
 import { dropOrLeaveMessage } from './drop-or-leave-message.ts';
@@ -31,7 +31,7 @@ function toJobResult(row: BatchRow, output: GenerationOutput): JobResult {
     completionTokens: output.completionTokens,
     finishReason: output.finishReason,
     timings: {
-      queueMs: Math.max(0, row.claimedAtMs - row.job.createdAtMs),
+      queueMs: Math.max(0, row.claimedAtMs - queuedSinceMs(row.job)),
       generateMs: output.timings.generateMs,
       tokensPerSecond: output.timings.tokensPerSecond,
     },

@@ -1,7 +1,7 @@
 import type { Logger } from '@warmgen/shared/logging/logger.ts';
-import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '@warmgen/shared/ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
+import type { PayloadStore } from './event-payload.ts';
 import type { WebhookMetrics } from './webhook-metrics.ts';
 import type { AttemptResult, WebhookPost } from './webhook-sender.ts';
 import type { SignWebhook } from './webhook-signer.ts';
@@ -9,7 +9,7 @@ import type { SignWebhook } from './webhook-signer.ts';
 /** Everything the delivery worker's steps share; ports are injected, plain objects in tests. */
 export interface DeliveryContext {
   readonly events: WebhookEventStore;
-  readonly jobs: Pick<JobStore, 'getJob' | 'getBatch' | 'countBatchJobs'>;
+  readonly jobs: PayloadStore;
   readonly queue: WebhookDeliveryQueue;
   readonly send: (post: WebhookPost) => Promise<AttemptResult>;
   readonly sign: SignWebhook;

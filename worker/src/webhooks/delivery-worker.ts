@@ -6,7 +6,6 @@ import {
 import { sleep } from '@warmgen/shared/lifecycle/sleep.ts';
 import { withinGrace } from '@warmgen/shared/lifecycle/within-grace.ts';
 import type { Logger } from '@warmgen/shared/logging/logger.ts';
-import type { JobStore } from '@warmgen/shared/ports/job-store.ts';
 import type { WebhookDeliveryQueue } from '@warmgen/shared/ports/webhook-delivery-queue.ts';
 import type { WebhookEventStore } from '@warmgen/shared/ports/webhook-event-store.ts';
 import type { Registry } from 'prom-client';
@@ -17,6 +16,7 @@ import {
   resolveDeliveryConfig,
 } from './delivery-context.ts';
 import { dispatchOutbox, redispatchStale } from './dispatch-outbox.ts';
+import type { PayloadStore } from './event-payload.ts';
 import { createWebhookMetrics, noopWebhookMetrics } from './webhook-metrics.ts';
 import type { AttemptResult, WebhookPost } from './webhook-sender.ts';
 import { createWebhookSigner } from './webhook-signer.ts';
@@ -40,7 +40,7 @@ export type DeliveryWorkerState = LoopState;
 
 export interface DeliveryWorkerDeps {
   events: WebhookEventStore;
-  jobs: Pick<JobStore, 'getJob' | 'getBatch' | 'countBatchJobs'>;
+  jobs: PayloadStore;
   queue: WebhookDeliveryQueue;
   /** The HTTP side (createWebhookSender(...).send in production; a stub in unit tests). */
   send: (post: WebhookPost) => Promise<AttemptResult>;

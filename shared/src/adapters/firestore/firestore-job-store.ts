@@ -1,4 +1,9 @@
-import type { CollectionReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
+import type {
+  CollectionReference,
+  DocumentSnapshot,
+  Firestore,
+  QueryDocumentSnapshot,
+} from '@google-cloud/firestore';
 import {
   type Batch,
   type Job,
@@ -12,10 +17,19 @@ import type { JobStore } from '../../ports/job-store.ts';
 import { type CommitLimits, createAllThenLast, deleteAll } from './batch-writes.ts';
 import { type AlsoCreate, type ConditionalOutcome, updateIfAllowed } from './conditional-update.ts';
 import { createJobsWithKeys } from './create-jobs-with-keys.ts';
-import { batchDocument, documentToBatch, documentToJob, newJobDocument } from './job-documents.ts';
+import { recordBatchCompletion } from './firestore-webhook-event-store.ts';
+import {
+  type BatchDocument,
+  batchDocument,
+  documentToBatch,
+  documentToJob,
+  type JobDocument,
+  newJobDocument,
+} from './job-documents.ts';
 import * as transitions from './job-transitions.ts';
 import { countByStatus } from './status-counts.ts';
 import {
+  eventDocumentId,
   generationEventOf,
   newWebhookEventDocument,
   webhookEventsCollection,
@@ -195,6 +209,115 @@ export class FirestoreJobStore implements JobStore {
     }
   }
 
+  /**
+   * Firestore cannot write a whole batch in one commit, so the retry is three steps, each
+   * safe to be the last one a crashed process did:
+   *   1. the batch document, conditionally: retries + 1 and `retrying` (which holds its
+   *      batch.completed back), after the round it ends got its own owed event;
+   *   2. its failed and canceled jobs, each with its own conditional write (transitions.
+   *      retry), walked a page at a time as cancelBatch does;
+   *   3. `retrying` cleared.
+   * Cut short after 1 or 2, the batch keeps `retrying`; the next call resumes that round
+   * (no open-rows check, which its own re-queued rows would fail) and re-queues only the
+   * rows still failed or canceled from before it. Rows re-queued and never published are
+   * the orphan sweeper's, as after a createBatch cut short.
+   */
+  async retryBatch({ batchId, nowMs }: Input.RetryBatch): Promise<Input.RetryBatchOutcome> {
+    const taken = await this.#takeForRetry(batchId, nowMs);
+    if (taken.outcome !== 'taken') {
+      return taken;
+    }
+    const decide = transitions.retry(taken.round, nowMs);
+    const jobIds: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page = await this.#batchPage(batchId, cursor, cancelPageSize).get();
+      const outcomes = await Promise.all(
+        page.docs.map(async (snapshot) => {
+          const changed = decide(snapshot.data() as JobDocument) !== null;
+          return changed && (await this.#update(snapshot.id, decide, snapshot)).changed;
+        }),
+      );
+      jobIds.push(...page.docs.filter((_, index) => outcomes[index]).map((doc) => doc.id));
+      if (page.size < cancelPageSize) {
+        break;
+      }
+      cursor = page.docs.at(-1)?.get('customId') ?? null;
+    }
+    await this.#batches.doc(batchId).update({ retrying: false });
+    return { outcome: 'retried', batch: taken.batch, jobIds };
+  }
+
+  /** Step 1 of retryBatch: the round to run, or why there is none. */
+  async #takeForRetry(
+    batchId: string,
+    nowMs: number,
+  ): Promise<
+    | { outcome: 'taken'; round: number; batch: Batch }
+    | { outcome: 'open' | 'nothing_to_retry' | 'not_found' }
+  > {
+    const ref = this.#batches.doc(batchId);
+    for (let round = 1; ; round += 1) {
+      if (round > maxRounds) {
+        throw new Error(`batch ${batchId}: the retry lost ${maxRounds} races for its document`);
+      }
+      const snapshot = await ref.get();
+      if (!snapshot.exists || snapshot.updateTime === undefined) {
+        return { outcome: 'not_found' };
+      }
+      const current = snapshot.data() as BatchDocument;
+      if (current.retrying === true) {
+        return { outcome: 'taken', round: current.retries ?? 0, batch: documentToBatch(current) };
+      }
+      const counts = await this.countBatchJobs(batchId);
+      if (counts.queued + counts.running > 0) {
+        return { outcome: 'open' };
+      }
+      if (counts.failed + counts.canceled === 0) {
+        return { outcome: 'nothing_to_retry' };
+      }
+      if (current.completionEventPending) {
+        // The round this retry ends still owes its batch.completed: record it first, or
+        // the next round's would take its place.
+        const collections = { events: this.#webhookEvents, jobs: this.#jobs };
+        await recordBatchCompletion(snapshot, collections, nowMs, this.#retentionMs);
+        continue;
+      }
+      const changes = {
+        retries: (current.retries ?? 0) + 1,
+        retrying: true,
+        cancelRequested: false,
+        usage: null,
+        completionEventPending: current.webhook?.events.includes('batch.completed') ?? false,
+      };
+      try {
+        await ref.update(changes, { lastUpdateTime: snapshot.updateTime });
+        return {
+          outcome: 'taken',
+          round: changes.retries,
+          batch: documentToBatch({ ...current, ...changes }),
+        };
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== failedPrecondition) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** A transaction: the retries check and the write see the same batch document. */
+  async setBatchUsage({ batchId, retries, usage }: Input.SetBatchUsage): Promise<boolean> {
+    const ref = this.#batches.doc(batchId);
+    return this.#db.runTransaction(async (transaction) => {
+      const snapshot = await transaction.get(ref);
+      if (!snapshot.exists || (snapshot.get('retries') ?? 0) !== retries) {
+        return false;
+      }
+      transaction.update(ref, { usage });
+      return true;
+    });
+  }
+
   /** One batched write per job (BulkWriter); ids that do not exist are skipped. */
   async markPublished({ ids, nowMs }: Input.MarkPublished): Promise<void> {
     const writer = this.#db.bulkWriter({ throttling: false });
@@ -239,8 +362,12 @@ export class FirestoreJobStore implements JobStore {
         abandoned.map((document) => document.ref),
       );
     }
+    // A retried row waits until it is as old as the cutoff counting from its retry: the
+    // request that re-queued it may still be publishing it.
+    const retriedBefore = (document: QueryDocumentSnapshot) =>
+      (document.get('retriedAtMs') ?? document.get('createdAtMs')) <= createdBeforeMs;
     return snapshot.docs
-      .filter((document) => !missing.has(document.get('batchId')))
+      .filter((document) => !missing.has(document.get('batchId')) && retriedBefore(document))
       .map((document) => document.id);
   }
 
@@ -278,15 +405,17 @@ export class FirestoreJobStore implements JobStore {
       return [];
     }
     const atMs = changes.finishedAtMs ?? Date.now();
+    const round = job.retries ?? 0;
     return [
       {
-        ref: this.#webhookEvents.doc(job.id),
+        ref: this.#webhookEvents.doc(eventDocumentId(job.id, round)),
         data: newWebhookEventDocument(
           type,
           job.id,
           job.webhook.url,
           atMs,
           atMs + this.#retentionMs,
+          round,
         ),
       },
     ];
@@ -299,6 +428,9 @@ export class FirestoreJobStore implements JobStore {
 }
 
 const notFound = 5;
+const failedPrecondition = 9;
+/** Rounds of read-decide-write on the batch document before giving up. */
+const maxRounds = 10;
 
 function ignoreNotFound(error: unknown): void {
   if ((error as { code?: unknown }).code !== notFound) {

@@ -5,6 +5,8 @@ import type {
   OpenAiBatchStore,
 } from '../../ports/openai-batch-store.ts';
 
+const notFound = 5;
+
 /**
  * OpenAI batch records on Firestore, one document each (id = the warmgen batch id), in
  * `<prefix>openai_batches` beside the jobs. A moment is set once, in a transaction that
@@ -64,8 +66,17 @@ export class FirestoreOpenAiBatchStore implements OpenAiBatchStore {
     });
   }
 
-  async setUsage(id: string, usage: NonNullable<OpenAiBatchRecord['usage']>): Promise<void> {
-    await this.#records.doc(id).update({ usage });
+  async reopen(id: string, expiresAtMs: number): Promise<OpenAiBatchRecord | null> {
+    const changes = { expiresAtMs, cancellingAtMs: null, expiredAtMs: null, finishedAtMs: null };
+    try {
+      await this.#records.doc(id).update(changes);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === notFound) {
+        return null;
+      }
+      throw error;
+    }
+    return this.get(id);
   }
 
   async close(): Promise<void> {

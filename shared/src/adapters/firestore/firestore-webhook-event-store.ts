@@ -13,6 +13,8 @@ import {
 import type { WebhookEventStore } from '../../ports/webhook-event-store.ts';
 import {
   documentToWebhookEvent,
+  eventDocumentId,
+  latestRound,
   newWebhookEventDocument,
   type WebhookEventDocument,
   webhookEventsCollection,
@@ -67,36 +69,10 @@ export class FirestoreWebhookEventStore implements WebhookEventStore {
       .get();
     let recorded = 0;
     for (const batch of owing.docs) {
-      const open = await this.#jobs
-        .where('batchId', '==', batch.id)
-        .where('status', 'in', ['queued', 'running'])
-        .limit(1)
-        .get();
-      if (!open.empty) {
-        continue;
-      }
-      const last = await this.#jobs
-        .where('batchId', '==', batch.id)
-        .orderBy('finishedAtMs', 'desc')
-        .limit(1)
-        .get();
-      const atMs = last.docs[0]?.get('finishedAtMs') ?? nowMs;
-      const event = newWebhookEventDocument(
-        'batch.completed',
-        batch.id,
-        batch.get('webhook').url,
-        atMs,
-        nowMs + this.#retentionMs,
-      );
-      try {
-        await this.#events.doc(batch.id).create(event);
+      const collections = { events: this.#events, jobs: this.#jobs };
+      if (await recordBatchCompletion(batch, collections, nowMs, this.#retentionMs)) {
         recorded += 1;
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== alreadyExists) {
-          throw error;
-        }
       }
-      await batch.ref.update({ completionEventPending: false });
     }
     return recorded;
   }
@@ -150,7 +126,11 @@ export class FirestoreWebhookEventStore implements WebhookEventStore {
   }
 
   async getEventFor(subjectId: string): Promise<WebhookEvent | null> {
-    const snapshot = await this.#events.doc(subjectId).get();
+    const latest = await this.#latestRefOf(subjectId);
+    if (latest === null) {
+      return null;
+    }
+    const snapshot = await latest.get();
     return snapshot.exists ? documentToWebhookEvent(snapshot.data() ?? {}) : null;
   }
 
@@ -201,7 +181,11 @@ export class FirestoreWebhookEventStore implements WebhookEventStore {
     subjectId: string,
     nowMs: number,
   ): Promise<{ event: WebhookEvent; restarted: boolean } | null> {
-    const outcome = await this.#update(this.#events.doc(subjectId), (event) =>
+    const latest = await this.#latestRefOf(subjectId);
+    if (latest === null) {
+      return null;
+    }
+    const outcome = await this.#update(latest, (event) =>
       isLeased(event, nowMs)
         ? null
         : {
@@ -216,6 +200,15 @@ export class FirestoreWebhookEventStore implements WebhookEventStore {
 
   async close(): Promise<void> {
     await this.#db.terminate();
+  }
+
+  /**
+   * The document of the subject's latest round. A subject has one event per round (one
+   * unless it was retried), so reading them all by the single-field index costs a read or two.
+   */
+  async #latestRefOf(subjectId: string): Promise<DocumentReference | null> {
+    const snapshot = await this.#events.where('subjectId', '==', subjectId).get();
+    return latestRound(snapshot.docs)?.ref ?? null;
   }
 
   /** The document of an event id (documents are keyed by subject). */
@@ -249,6 +242,68 @@ export class FirestoreWebhookEventStore implements WebhookEventStore {
       }
     }
   }
+}
+
+/**
+ * Records the batch.completed the batch owes for its current round (its `retries`), once
+ * none of its jobs is open and no retry is still re-queueing rows. Exactly once: the event
+ * document's create() fails for anyone else. The owed flag is then cleared only on the
+ * version read here, so a retry that started meanwhile (and owes the next round) keeps it.
+ * Returns whether this call created the event. Used by the sweep and by a retry, which
+ * first settles the round it ends.
+ */
+export async function recordBatchCompletion(
+  batch: DocumentSnapshot,
+  collections: { events: CollectionReference; jobs: CollectionReference },
+  nowMs: number,
+  retentionMs: number,
+): Promise<boolean> {
+  if (batch.get('retrying') === true) {
+    return false;
+  }
+  const open = await collections.jobs
+    .where('batchId', '==', batch.id)
+    .where('status', 'in', ['queued', 'running'])
+    .limit(1)
+    .get();
+  if (!open.empty) {
+    return false;
+  }
+  const last = await collections.jobs
+    .where('batchId', '==', batch.id)
+    .orderBy('finishedAtMs', 'desc')
+    .limit(1)
+    .get();
+  const atMs = last.docs[0]?.get('finishedAtMs') ?? nowMs;
+  const round = Number(batch.get('retries') ?? 0);
+  const event = newWebhookEventDocument(
+    'batch.completed',
+    batch.id,
+    batch.get('webhook').url,
+    atMs,
+    nowMs + retentionMs,
+    round,
+  );
+  let created = false;
+  try {
+    await collections.events.doc(eventDocumentId(batch.id, round)).create(event);
+    created = true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== alreadyExists) {
+      throw error;
+    }
+  }
+  try {
+    await batch.ref.update(
+      { completionEventPending: false },
+      batch.updateTime === undefined ? {} : { lastUpdateTime: batch.updateTime },
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== failedPrecondition) {
+      throw error;
+    }
+  }
+  return created;
 }
 
 function isLeased(event: WebhookEventDocument, nowMs: number): boolean {

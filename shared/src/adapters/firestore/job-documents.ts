@@ -24,6 +24,12 @@ export interface BatchDocument extends Batch {
    * has not been recorded yet (FirestoreWebhookEventStore.recordBatchCompletions).
    */
   completionEventPending: boolean;
+  /**
+   * True while a retry is re-queueing the batch's rows (FirestoreJobStore.retryBatch): its
+   * batch.completed is not owed until every row it will re-queue is queued. A retry cut
+   * short leaves it set; the next retry of the batch finishes the walk.
+   */
+  retrying?: boolean;
 }
 
 /** An idempotency key's claim on a job; the document id is a hash of the key. */
@@ -60,6 +66,8 @@ export function documentToJob(data: DocumentData): Job {
     owner: data.owner ?? null,
     traceId: data.traceId ?? null,
     inputIndex: data.inputIndex ?? null,
+    retries: data.retries ?? 0,
+    retriedAtMs: data.retriedAtMs ?? null,
   };
 }
 
@@ -67,6 +75,8 @@ export function batchDocument(batch: Batch, expireAtMs: number): BatchDocument {
   return {
     ...batch,
     owner: batch.owner ?? null,
+    retries: batch.retries ?? 0,
+    usage: batch.usage ?? null,
     expireAt: Timestamp.fromMillis(expireAtMs),
     completionEventPending: batch.webhook?.events.includes('batch.completed') ?? false,
   };
@@ -80,6 +90,8 @@ export function documentToBatch(data: DocumentData): Batch {
     webhook: data.webhook ?? null,
     cancelRequested: data.cancelRequested === true,
     owner: data.owner ?? null,
+    retries: data.retries ?? 0,
+    usage: data.usage ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { FieldValue, type Timestamp } from '@google-cloud/firestore';
 import type { JobError, JobResult } from '../../domain/job.ts';
 import { expireAt, type JobDocument } from './job-documents.ts';
 
@@ -89,4 +90,30 @@ export const markCanceled =
   (job) =>
     held(job, workerId)
       ? { status: 'canceled', result: result ?? null, ...finish(nowMs, retentionMs) }
+      : null;
+
+/**
+ * failed | canceled -> queued for retry number `round` of its batch, as a new job would be
+ * (attempts 0, no outcome, unpublished), unless this round re-queued it already (a retry
+ * finishing the walk of one cut short). A queued job is never expired: expireAt goes.
+ */
+export const retry =
+  (round: number, nowMs: number): Decide =>
+  (job) =>
+    (job.status === 'failed' || job.status === 'canceled') && (job.retries ?? 0) < round
+      ? {
+          status: 'queued',
+          attempts: 0,
+          cancelRequested: false,
+          startedAtMs: null,
+          finishedAtMs: null,
+          result: null,
+          error: null,
+          ...endLease,
+          publishedAtMs: null,
+          retries: round,
+          retriedAtMs: nowMs,
+          // A field delete is a write sentinel, not a Timestamp; the document type has none.
+          expireAt: FieldValue.delete() as unknown as Timestamp,
+        }
       : null;

@@ -13,7 +13,7 @@ type OutputRow = Record<string, SQLOutputValue>;
 export const jobColumns =
   'id, prompt, params, batch_id, custom_id, webhook, idempotency_key, created_at_ms, status, ' +
   'attempts, lease_owner, lease_expires_at_ms, cancel_requested, started_at_ms, finished_at_ms, ' +
-  'result, error, owner, trace_id, input_index';
+  'result, error, owner, trace_id, input_index, retries, retried_at_ms';
 
 /** Named parameters for inserting a new job (status queued, no attempts). */
 export function newJobParams(job: NewJob): InputRow {
@@ -54,6 +54,8 @@ export function rowToJob(row: OutputRow): Job {
     owner: nullableString(row.owner),
     traceId: nullableString(row.trace_id),
     inputIndex: nullableNumber(row.input_index),
+    retries: Number(row.retries ?? 0),
+    retriedAtMs: nullableNumber(row.retried_at_ms),
   };
 }
 
@@ -65,6 +67,8 @@ export function batchParams(batch: Batch): InputRow {
     webhook: toJson(batch.webhook),
     cancel_requested: batch.cancelRequested ? 1 : 0,
     owner: batch.owner ?? null,
+    retries: batch.retries ?? 0,
+    usage: toJson(batch.usage),
   };
 }
 
@@ -76,6 +80,8 @@ export function rowToBatch(row: OutputRow): Batch {
     webhook: fromJson(row.webhook),
     cancelRequested: row.cancel_requested === 1,
     owner: nullableString(row.owner),
+    retries: Number(row.retries ?? 0),
+    usage: fromJson(row.usage),
   };
 }
 

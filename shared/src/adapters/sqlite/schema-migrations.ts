@@ -25,11 +25,17 @@
  *   an OpenAI batch adds to the warmgen batch of the same id (ports/openai-batch-store.ts).
  * - (6) jobs.input_index: a batch item's position in its input, for results in input
  *   order; NULL for single jobs and for batch jobs stored before it existed.
- *   openai_batches.usage: the summed tokens of a finished batch, JSON.
+ *   openai_batches.usage: the summed tokens of a finished batch, JSON (unused since (9):
+ *   the sum is the warmgen batch's, batches.usage).
  * - (7) worker_heartbeats: one row per worker process (ports/worker-heartbeats.ts), the
  *   record as JSON text beside its expiry; expired rows are deleted by the next beat.
  * - (8) worker_processes: the worker processes using this file, by host and pid
  *   (ports/worker-processes.ts), so a restarted one releases a dead one's jobs at once.
+ * - (9) batch retries (JobStore.retryBatch): jobs.retries and jobs.retried_at_ms,
+ *   batches.retries and batches.usage (the summed tokens, JSON). A retried row runs
+ *   again and its batch ends again, so an event is now one per (subject, type, round),
+ *   round being the job's or the batch's retries when it fired: webhook_events.round, the
+ *   unique index on all three, and the trigger recreated to write the round.
  */
 export const schemaMigrations: readonly string[] = [
   `
@@ -208,5 +214,45 @@ export const schemaMigrations: readonly string[] = [
     pid INTEGER NOT NULL,
     started_at_ms INTEGER NOT NULL
   ) STRICT;
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN retried_at_ms INTEGER;
+  ALTER TABLE batches ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN usage TEXT;
+  ALTER TABLE webhook_events ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX webhook_events_by_subject;
+  CREATE UNIQUE INDEX webhook_events_by_subject_round ON webhook_events (subject_id, type, round);
+
+  DROP TRIGGER jobs_webhook_outbox;
+  CREATE TRIGGER jobs_webhook_outbox AFTER UPDATE OF status ON jobs
+  WHEN NEW.status IN ('succeeded', 'failed', 'canceled')
+    AND OLD.status NOT IN ('succeeded', 'failed', 'canceled')
+  BEGIN
+    INSERT OR IGNORE INTO webhook_events
+      (id, type, subject_id, url, created_at_ms, next_attempt_at_ms, round)
+    SELECT 'evt_' || lower(hex(randomblob(16))), event.type, NEW.id,
+      json_extract(NEW.webhook, '$.url'), event.at, event.at, NEW.retries
+    FROM (SELECT
+        CASE NEW.status
+          WHEN 'succeeded' THEN 'generation.completed'
+          WHEN 'failed' THEN 'generation.failed'
+          ELSE 'generation.canceled' END AS type,
+        coalesce(NEW.finished_at_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS at) AS event
+    WHERE NEW.webhook IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(NEW.webhook, '$.events') WHERE value = event.type);
+
+    INSERT OR IGNORE INTO webhook_events
+      (id, type, subject_id, url, created_at_ms, next_attempt_at_ms, round)
+    SELECT 'evt_' || lower(hex(randomblob(16))), 'batch.completed', b.id,
+      json_extract(b.webhook, '$.url'), event.at, event.at, b.retries
+    FROM batches AS b,
+      (SELECT coalesce(NEW.finished_at_ms, CAST(unixepoch('subsec') * 1000 AS INTEGER)) AS at) AS event
+    WHERE NEW.batch_id IS NOT NULL AND b.id = NEW.batch_id AND b.webhook IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(b.webhook, '$.events') WHERE value = 'batch.completed')
+      AND NOT EXISTS (
+        SELECT 1 FROM jobs AS j
+        WHERE j.batch_id = NEW.batch_id AND j.status IN ('queued', 'running'));
+  END;
   `,
 ];

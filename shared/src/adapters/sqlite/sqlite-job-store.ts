@@ -142,6 +142,36 @@ export class SqliteJobStore implements JobStore {
     });
   }
 
+  /** One transaction: the check, every row and the batch change together or not at all. */
+  async retryBatch({ batchId, nowMs }: Input.RetryBatch): Promise<Input.RetryBatchOutcome> {
+    return inTransaction(this.#db, () => {
+      if (this.#sql.selectBatch.get({ id: batchId }) === undefined) {
+        return { outcome: 'not_found' } as const;
+      }
+      const counts = toCounts(this.#sql.countBatch.all({ batch: batchId }));
+      if (counts.queued + counts.running > 0) {
+        return { outcome: 'open' } as const;
+      }
+      const jobIds = this.#sql.retryBatchJobs
+        .all({ batch: batchId, now: nowMs })
+        .map((row) => String(row.id));
+      if (jobIds.length === 0) {
+        return { outcome: 'nothing_to_retry' } as const;
+      }
+      const row = this.#sql.markBatchRetried.get({ batch: batchId });
+      if (row === undefined) {
+        throw new Error(`batch ${batchId} vanished inside its retry's transaction`);
+      }
+      return { outcome: 'retried', batch: rowToBatch(row), jobIds } as const;
+    });
+  }
+
+  async setBatchUsage({ batchId, retries, usage }: Input.SetBatchUsage): Promise<boolean> {
+    return changed(
+      this.#sql.setBatchUsage.run({ batch: batchId, retries, usage: JSON.stringify(usage) }),
+    );
+  }
+
   async markPublished({ ids, nowMs }: Input.MarkPublished): Promise<void> {
     inTransaction(this.#db, () => {
       for (const id of ids) {
@@ -203,8 +233,10 @@ function prepareStatements(db: DatabaseSync) {
       `SELECT ${jobColumns} FROM jobs WHERE idempotency_key = $key`,
     ),
     insertBatch: prepare(
-      `INSERT INTO batches (id, created_at_ms, item_count, webhook, cancel_requested, owner)
-       VALUES ($id, $created_at_ms, $item_count, $webhook, $cancel_requested, $owner)`,
+      `INSERT INTO batches (id, created_at_ms, item_count, webhook, cancel_requested, owner,
+         retries, usage)
+       VALUES ($id, $created_at_ms, $item_count, $webhook, $cancel_requested, $owner,
+         $retries, $usage)`,
     ),
     selectJob: prepare(`SELECT ${jobColumns} FROM jobs WHERE id = $id`),
     selectBatch: prepare('SELECT * FROM batches WHERE id = $id'),
@@ -264,6 +296,22 @@ function prepareStatements(db: DatabaseSync) {
        WHERE batch_id = $batch
          AND (status = 'queued' OR (status = 'running' AND cancel_requested = 0))`,
     ),
+    // Back to queued as a new job would be (attempts 0: the worker's claim limit counts
+    // this run's claims), keeping id, custom_id, prompt, params and input_index.
+    retryBatchJobs: prepare(
+      `UPDATE jobs SET status = 'queued', attempts = 0, cancel_requested = 0,
+         started_at_ms = NULL, finished_at_ms = NULL, result = NULL, error = NULL, ${endLease},
+         published_at_ms = NULL, retries = retries + 1, retried_at_ms = $now
+       WHERE batch_id = $batch AND status IN ('failed', 'canceled')
+       RETURNING id`,
+    ),
+    markBatchRetried: prepare(
+      `UPDATE batches SET retries = retries + 1, cancel_requested = 0, usage = NULL
+       WHERE id = $batch RETURNING *`,
+    ),
+    setBatchUsage: prepare(
+      'UPDATE batches SET usage = $usage WHERE id = $batch AND retries = $retries',
+    ),
     countAll: prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
     // Through jobs_by_status: a scan of the queued rows only, cheap at the embedded scale; an
     // index of its own would cost every insert and transition a write for one read path.
@@ -271,10 +319,11 @@ function prepareStatements(db: DatabaseSync) {
     markPublished: prepare(
       'UPDATE jobs SET published_at_ms = $now WHERE id = $id AND published_at_ms IS NULL',
     ),
-    // Matches the partial index jobs_unpublished.
+    // Matches the partial index jobs_unpublished (created_at_ms <= retried_at_ms, so the
+    // range on created_at_ms holds every row the coalesce keeps).
     listUnpublished: prepare(
       `SELECT id FROM jobs WHERE published_at_ms IS NULL AND status = 'queued'
-         AND created_at_ms <= $before
+         AND created_at_ms <= $before AND coalesce(retried_at_ms, created_at_ms) <= $before
        ORDER BY created_at_ms LIMIT $limit`,
     ),
   };

@@ -20,7 +20,6 @@ interface RecordRow {
   cancelling_at_ms: number | null;
   expired_at_ms: number | null;
   finished_at_ms: number | null;
-  usage: string | null;
 }
 
 const momentColumns: Record<BatchMoment, string> = {
@@ -104,10 +103,15 @@ export class SqliteOpenAiBatchStore implements OpenAiBatchStore {
     return this.get(id);
   }
 
-  async setUsage(id: string, usage: NonNullable<OpenAiBatchRecord['usage']>): Promise<void> {
+  async reopen(id: string, expiresAtMs: number): Promise<OpenAiBatchRecord | null> {
     this.#db
-      .prepare('UPDATE openai_batches SET usage = ? WHERE id = ?')
-      .run(JSON.stringify(usage), id);
+      .prepare(
+        `UPDATE openai_batches SET expires_at_ms = ?, cancelling_at_ms = NULL,
+           expired_at_ms = NULL, finished_at_ms = NULL
+         WHERE id = ?`,
+      )
+      .run(expiresAtMs, id);
+    return this.get(id);
   }
 
   async close(): Promise<void> {
@@ -134,6 +138,5 @@ function rowToRecord(row: RecordRow): OpenAiBatchRecord {
     cancellingAtMs: orNull(row.cancelling_at_ms),
     expiredAtMs: orNull(row.expired_at_ms),
     finishedAtMs: orNull(row.finished_at_ms),
-    usage: row.usage === null ? null : JSON.parse(row.usage),
   };
 }

@@ -135,9 +135,10 @@ function prepareStatements(db: DatabaseSync) {
        ORDER BY next_attempt_at_ms LIMIT $limit`,
     ),
     byId: db.prepare(`SELECT ${webhookEventColumns} FROM webhook_events WHERE id = $id`),
+    // The latest round's: a retried row or batch has one event per run (round = its retries).
     bySubject: db.prepare(
       `SELECT ${webhookEventColumns} FROM webhook_events WHERE subject_id = $subject
-       ORDER BY created_at_ms LIMIT 1`,
+       ORDER BY round DESC, created_at_ms LIMIT 1`,
     ),
     claim: db.prepare(
       `UPDATE webhook_events SET lease_owner = $worker, lease_expires_at_ms = $until
@@ -157,7 +158,9 @@ function prepareStatements(db: DatabaseSync) {
     redeliver: db.prepare(
       `UPDATE webhook_events SET state = 'pending', schedule_attempts = 0,
          next_attempt_at_ms = $now, dispatched_at_ms = NULL
-       WHERE subject_id = $subject AND ${notLeased}
+       WHERE id = (SELECT id FROM webhook_events WHERE subject_id = $subject
+           ORDER BY round DESC, created_at_ms LIMIT 1)
+         AND ${notLeased}
        ${returning}`,
     ),
   };

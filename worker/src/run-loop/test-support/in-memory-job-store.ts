@@ -61,6 +61,8 @@ export function createInMemoryJobStore(): InMemoryJobStore {
         finishedAtMs: null,
         result: null,
         error: null,
+        retries: 0,
+        retriedAtMs: null,
         ...overrides,
       };
       jobs.set(id, job);
