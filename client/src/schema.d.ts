@@ -97,7 +97,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a batch
-         * @description Either `application/json` `{items, webhook?}` or a JSONL upload (`application/jsonl` or `application/x-ndjson`, one BatchItem object per line; its webhook goes in `webhook_url`/`webhook_events`, which a JSON batch refuses with a 400). Up to 10000 items with unique custom_id. All jobs are recorded together, then queued.
+         * @description Either `application/json` `{items, webhook?}` or a JSONL upload (`application/jsonl` or `application/x-ndjson`, one BatchItem object per line; its webhook goes in `webhook_url`/`webhook_events`, which a JSON batch refuses with a 400). Up to 10000 items with unique custom_id. All jobs are recorded together, then queued. With `Idempotency-Key`, a retry of the same items answers with the batch the first attempt made (`Idempotent-Replayed: true`, nothing queued twice).
          */
         post: operations["createBatch"];
         delete?: never;
@@ -1063,7 +1063,10 @@ export interface operations {
                 /** @description Comma-separated events (JSONL uploads only): generation.completed, generation.failed, generation.canceled, batch.completed. */
                 webhook_events?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and items return the same batch; the same key with other items is a 409. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
