@@ -55,6 +55,22 @@ module.exports = {
       from: { path: '^shared/' },
       to: { path: '^(api|worker|standalone|infra|test)/' },
     },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment:
+        'The typed client talks HTTP only: it runs wherever fetch does, without the service ' +
+        '(client/scripts, which generates it from the API, may import the API).',
+      from: { path: '^client/src/', pathNot: testCode },
+      to: { path: '^(api|worker|shared|standalone|infra|test|tools|cli)/' },
+    },
+    {
+      name: 'cli-through-the-client',
+      severity: 'error',
+      comment: 'The CLI reaches the service only through the typed client, as any user would.',
+      from: { path: '^cli/src/', pathNot: testCode },
+      to: { path: '^(api|worker|shared|standalone|infra|test|tools)/' },
+    },
     ...sdkHomes.map(([module, home]) => ({
       name: 'sdk-outside-its-adapter',
       severity: 'error',

@@ -1,4 +1,18 @@
 #!/usr/bin/env node
-// The warmgen command line; its commands land with the CLI slice of issue 15.
-process.stderr.write('warmgen: no commands yet\n');
-process.exitCode = 2;
+import { exitCodes } from './exit-codes.ts';
+import { runCli } from './program.ts';
+
+// The `warmgen` command: wires the process to the CLI. The first Ctrl-C asks the running
+// command to stop waiting (it says how to resume; the server keeps the work); a second
+// one exits at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  interrupt.abort();
+  process.once('SIGINT', () => process.exit(exitCodes.interrupted));
+});
+process.exitCode = await runCli(process.argv.slice(2), {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  interrupted: interrupt.signal,
+});

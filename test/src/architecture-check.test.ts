@@ -39,6 +39,15 @@ const files: Record<string, string> = {
     "import { Firestore } from '@google-cloud/firestore';\nexport const f = Firestore;\n",
   'test/src/store-inspection.ts':
     "import { DatabaseSync } from 'node:sqlite';\nexport const d = DatabaseSync;\n",
+  'client/src/uses-api.ts':
+    "import type { Shape } from '../../api/src/types.ts';\nexport type C = Shape;\n",
+  // The generator builds the document with the API itself: allowed.
+  'client/scripts/generate.ts':
+    "import type { Shape } from '../../api/src/types.ts';\nexport type G = Shape;\n",
+  'cli/src/uses-api.ts':
+    "import type { Shape } from '../../api/src/types.ts';\nexport type L = Shape;\n",
+  'cli/src/uses-client.ts':
+    "import type { C } from '../../client/src/uses-api.ts';\nexport type U = C;\n",
   'worker/src/run-loop/reads.test.ts':
     "import { DatabaseSync } from 'node:sqlite';\nexport const d = DatabaseSync;\n",
 };
@@ -59,7 +68,19 @@ it('reports each broken rule, and only those', async (t) => {
   const cruise = (outputType: string) =>
     spawnSync(
       process.execPath,
-      [cli, '--config', config, '--output-type', outputType, 'api', 'shared', 'worker', 'test'],
+      [
+        cli,
+        '--config',
+        config,
+        '--output-type',
+        outputType,
+        'api',
+        'shared',
+        'worker',
+        'test',
+        'client',
+        'cli',
+      ],
       { cwd: dir, encoding: 'utf8' },
     );
   // The form `npm test` runs: it must fail the command. (A cycle is reported once.)
@@ -72,6 +93,8 @@ it('reports each broken rule, and only those', async (t) => {
   const found = summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
   assert.deepEqual(found, [
     'api-not-worker: api/src/uses-worker.ts -> worker/src/thing.ts',
+    'cli-through-the-client: cli/src/uses-api.ts -> api/src/types.ts',
+    'client-stands-alone: client/src/uses-api.ts -> api/src/types.ts',
     'no-cycles: shared/src/cycle-a.ts -> shared/src/cycle-b.ts',
     'sdk-outside-its-adapter: api/src/engine-here.ts -> onnxruntime-node',
     'sdk-outside-its-adapter: api/src/firestore-here.ts -> @google-cloud/firestore',

@@ -9,10 +9,11 @@ import {
   BatchViewSchema,
   toBatchView,
 } from '@warmgen/shared/views/batch-view.ts';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error.ts';
 import { callerOf, canAccess } from '../auth/caller.ts';
 import { submissionRateLimit } from '../auth/install-rate-limit.ts';
+import { idempotentBatchId, isSameBatchSubmission } from '../batch-idempotency.ts';
 import {
   createBatchJsonlParser,
   duplicateError,
@@ -28,7 +29,11 @@ import {
   defaultBatchWebhookEvents,
   ResultsQuerySchema,
 } from '../schemas/batch-request.ts';
-import { batchWebhookEvents, IdParamsSchema } from '../schemas/common-schemas.ts';
+import {
+  BatchSubmitHeadersSchema,
+  batchWebhookEvents,
+  IdParamsSchema,
+} from '../schemas/common-schemas.ts';
 import { errorResponses } from '../schemas/error-schema.ts';
 import { assertUtf8Charset, decodeUtf8Strict } from '../strict-utf8.ts';
 import { deliveryOf } from '../webhook-delivery-of.ts';
@@ -71,11 +76,14 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
           'Either `application/json` `{items, webhook?}` or a JSONL upload (`application/jsonl` or ' +
           '`application/x-ndjson`, one BatchItem object per line; its webhook goes in `webhook_url`/`webhook_events`, ' +
           'which a JSON batch refuses with a 400). ' +
-          `Up to ${limits.maxBatchItems} items with unique custom_id. All jobs are recorded together, then queued.`,
+          `Up to ${limits.maxBatchItems} items with unique custom_id. All jobs are recorded together, then queued. ` +
+          'With `Idempotency-Key`, a retry of the same items answers with the batch the first attempt made ' +
+          '(`Idempotent-Replayed: true`, nothing queued twice).',
         tags,
         consumes: ['application/json', ...jsonlMediaTypes],
         body: createBatchBodySchema(limits),
         querystring: BatchQuerySchema,
+        headers: BatchSubmitHeadersSchema,
         response: { 202: BatchViewSchema, ...errorResponses },
       },
     },
@@ -111,9 +119,10 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         await assertWebhookUrlAllowed(ctx.webhookGuard, webhook.url, field);
       }
       const { owner } = callerOf(request);
+      const key = request.headers['idempotency-key'] ?? null;
       const nowMs = ctx.now();
       const batch: Batch = {
-        id: ctx.newId('batch'),
+        id: key === null ? ctx.newId('batch') : idempotentBatchId(owner, key),
         createdAtMs: nowMs,
         itemCount: items.length,
         webhook,
@@ -137,7 +146,23 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         traceId,
       }));
 
-      await store.createBatch({ batch, jobs });
+      const attempted = { batch, jobs };
+      if (key !== null) {
+        const stored = await store.getBatch(batch.id);
+        if (stored !== null) {
+          return replay(stored, attempted, key, reply);
+        }
+      }
+      try {
+        await store.createBatch(attempted);
+      } catch (error) {
+        // Another attempt under the same key won the race for the id: answer as its retry.
+        const stored = key === null ? null : await store.getBatch(batch.id);
+        if (stored === null || key === null) {
+          throw error;
+        }
+        return replay(stored, attempted, key, reply);
+      }
       await publishAccepted(
         jobs.map((job) => job.id),
         { store, queue, now: ctx.now, log: request.log, chunkSize: ctx.publishChunkSize },
@@ -278,6 +303,29 @@ export const batchesRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app
         .send(toBatchView(retry.retried, counts, await deliveryOf(ctx, retry.retried)));
     },
   );
+
+  /**
+   * The answer to a retry under an Idempotency-Key: the batch as it is now. Nothing is
+   * published again: jobs written by an attempt that died before publishing are found by
+   * the orphan sweeper (listUnpublished), as every accepted job is.
+   */
+  async function replay(
+    stored: Batch,
+    attempted: { batch: Batch; jobs: NewJob[] },
+    key: string,
+    reply: FastifyReply,
+  ) {
+    if (!(await isSameBatchSubmission(store, stored, attempted, ctx.resultsPageSize))) {
+      throw new ApiError(
+        'idempotency_key_reused',
+        `Idempotency-Key "${key}" was already used for batch ${stored.id} with other items; use a new key for a new batch`,
+      );
+    }
+    const counts = await store.countBatchJobs(stored.id);
+    reply.header('idempotent-replayed', 'true');
+    reply.header('location', `/v1/batches/${stored.id}`);
+    return reply.code(202).send(toBatchView(stored, counts, await deliveryOf(ctx, stored)));
+  }
 
   /** The batch named in the path, if it exists and the caller may see it. */
   async function getBatchOr404(request: FastifyRequest<{ Params: { id: string } }>) {

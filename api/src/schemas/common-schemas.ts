@@ -52,6 +52,16 @@ const idempotencyKeyPattern = registerPatternMessage(
   `^[\\x21-\\x7E]{1,${idempotencyKeyMaxChars}}$`,
   `must be 1 to ${idempotencyKeyMaxChars} visible ASCII characters`,
 );
+export const BatchSubmitHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: idempotencyKeyPattern,
+      description:
+        'Retries with the same key and items return the same batch; the same key with other items is a 409.',
+    }),
+  ),
+});
+
 export const SubmitHeadersSchema = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
