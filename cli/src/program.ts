@@ -5,6 +5,7 @@ import type { CliContext } from './cli-context.ts';
 import { toCliError } from './cli-error.ts';
 import { cancel } from './commands/cancel.ts';
 import { generate } from './commands/generate.ts';
+import { retry } from './commands/retry.ts';
 import { status } from './commands/status.ts';
 import { submit } from './commands/submit.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -111,6 +112,24 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     .argument('<id>', 'a job id (job_…) or a batch id (batch_…)')
     .action(async (id: string) => {
       exitCode = await cancel(context(), id);
+    });
+
+  program
+    .command('retry')
+    .description(
+      'Run the failed and canceled rows of a finished batch again, show its progress and write all ' +
+        'its results in input order.',
+    )
+    .argument('<batch>', 'a batch id (batch_…)')
+    .option('-o, --out <file>', 'where the results go (JSONL, input order); default stdout')
+    .option(
+      '--interval-ms <ms>',
+      'how often to read the progress',
+      integerArgument(50, 600_000),
+      1000,
+    )
+    .action(async (batchId: string, options: { out?: string; intervalMs: number }) => {
+      exitCode = await retry(context(), batchId, options);
     });
 
   try {

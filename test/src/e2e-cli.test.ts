@@ -152,6 +152,34 @@ describe('warmgen CLI on npm start', () => {
     const results = await resultLines(file('long-results.jsonl'));
     assert.equal(results.length, 64);
     assert.ok(results.some((r) => r.status === 'canceled'));
+
+    // retry runs the canceled rows again: every row succeeds, the results in input order.
+    const retried = await runWarmgen(
+      ['retry', batchId, '--out', file('retried.jsonl'), '--interval-ms', '100'],
+      { env },
+    );
+    assert.equal(retried.code, 0, explain(retried));
+    assert.match(
+      retried.stderr,
+      new RegExp(`retrying \\d+ rows of batch ${batchId} \\(retry 1\\)`),
+    );
+    assert.match(retried.stderr, new RegExp(`batch ${batchId} completed: 64 succeeded, 0 failed`));
+    const after = await resultLines(file('retried.jsonl'));
+    assert.deepEqual(
+      after.map((r) => r.custom_id),
+      ids(promptLines(64, 200, 'canceled')),
+    );
+    assert.deepEqual(new Set(after.map((r) => r.status)), new Set(['succeeded']));
+    // The rows that had succeeded kept their text.
+    for (const [i, before] of results.entries()) {
+      if (before.status === 'succeeded') {
+        assert.equal(after[i]!.result?.text, before.result?.text);
+      }
+    }
+    // Nothing left to retry: the server's 409, named (exit 2).
+    const again = await runWarmgen(['retry', batchId], { env });
+    assert.equal(again.code, 2, explain(again));
+    assert.match(again.stderr, new RegExp(`batch ${batchId}: .*HTTP 409`));
   });
 
   it('generate --wait prints the text; without it the job id, which status and cancel take', async () => {
