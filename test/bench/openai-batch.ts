@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runWarmgen } from '../src/e2e/cli-process.ts';
 import { repoRoot, type ServiceProcess, startService } from '../src/e2e/service-process.ts';
 import {
   downloadLines,
@@ -20,7 +21,9 @@ import {
  *    (VmRSS from /proc sampled every 20 ms, peak minus the value before the upload).
  *    `trials` runs, each on a fresh process; median and range.
  * 2. A round trip of `round-trip` lines on `npm start` with the tiny model: upload,
- *    create, poll to completed, download, match every custom_id.
+ *    create, poll to completed, download, match every custom_id. Then the same prompts,
+ *    params and seeds as a native JSONL file through `warmgen submit` (the CLI as a child
+ *    process, on the same server): how many of its texts equal the SDK's.
  *
  *   node test/bench/openai-batch.ts [--lines 50000] [--trials 3] [--round-trip 1000]
  */
@@ -109,6 +112,17 @@ async function roundTrip() {
     const done = await pollBatch(client, created.id, 600_000);
     const output = done.output_file_id ? await downloadLines(client, done.output_file_id) : [];
     const t1 = performance.now();
+    const cli = await cliSubmit(service, lines);
+    const sdkText = new Map(
+      output.map((line) => [
+        line.custom_id,
+        (line.response?.body as { choices?: Array<{ text: string }> } | undefined)?.choices?.[0]
+          ?.text,
+      ]),
+    );
+    const sameText = cli.results.filter(
+      (r) => r.status === 'succeeded' && r.result?.text === sdkText.get(r.custom_id),
+    ).length;
     const expected = new Set(
       lines.map((line) => (JSON.parse(line) as { custom_id: string }).custom_id),
     );
@@ -121,9 +135,50 @@ async function roundTrip() {
       requestCounts: done.request_counts,
       matched: new Set(matched.map((line) => line.custom_id)).size,
       seconds: s(t1 - t0),
+      cli: { exitCode: cli.exitCode, lines: cli.results.length, sameText, seconds: cli.seconds },
     };
   } finally {
     await service.stop();
+  }
+}
+
+/** The OpenAI lines' prompts, params and seeds as native batch items, through `warmgen submit`. */
+async function cliSubmit(service: ServiceProcess, openAiLines: readonly string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'warmgen-bench-cli-'));
+  try {
+    const native = openAiLines.map((line) => {
+      const { custom_id, body } = JSON.parse(line) as {
+        custom_id: string;
+        body: { prompt: string; max_tokens: number; seed: number };
+      };
+      return JSON.stringify({
+        custom_id,
+        prompt: body.prompt,
+        params: { max_new_tokens: body.max_tokens, seed: body.seed },
+      });
+    });
+    await writeFile(join(dir, 'prompts.jsonl'), `${native.join('\n')}\n`);
+    const t0 = performance.now();
+    const run = await runWarmgen(
+      ['submit', join(dir, 'prompts.jsonl'), '--out', join(dir, 'results.jsonl')],
+      { env: { WARMGEN_URL: service.baseUrl } },
+    );
+    const seconds = s(performance.now() - t0);
+    const text = await readFile(join(dir, 'results.jsonl'), 'utf8').catch(() => '');
+    const results = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            custom_id: string;
+            status: string;
+            result: { text: string } | null;
+          },
+      );
+    return { exitCode: run.code, results, seconds };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -169,6 +224,10 @@ if (round) {
   console.log(
     `\nround trip on npm start (tiny model): ${round.lines} lines, ${round.status}, ` +
       `${round.matched}/${round.lines} matched by custom_id, ${round.seconds} s`,
+  );
+  console.log(
+    `warmgen submit of the same prompts and seeds: exit ${round.cli.exitCode}, ${round.cli.lines} results, ` +
+      `${round.cli.sameText}/${round.lines} texts equal to the SDK's, ${round.cli.seconds} s`,
   );
 }
 const dir = join(repoRoot, 'bench-results');

@@ -360,11 +360,11 @@ describe('warmgen CLI on npm start', () => {
 
   it('Ctrl-C during generate --wait names the job, which keeps running', async () => {
     const running = spawnWarmgen(
-      ['generate', 'A very long story', '--max-new-tokens', '400', '--wait'],
+      ['generate', 'A very long story', '--max-new-tokens', '1000', '--wait'],
       { env },
     );
-    // The job is accepted before any waiting: give the submit a moment, then interrupt.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Interrupted while it waits, once the job is accepted.
+    await running.stderrMatching(/submitted job job_[\w-]+; waiting/);
     running.child.kill('SIGINT');
     const run = await running.done;
     assert.equal(run.code, 130, explain(run));

@@ -49,6 +49,7 @@ export async function generate(ctx: CliContext, prompt: string, options: Generat
     ctx.stdout.write(`${job.id}\n`);
     return exitCodes.ok;
   }
+  ctx.stderr.write(`submitted job ${job.id}; waiting for it (Ctrl-C leaves it running)\n`);
   while (!terminal.includes(job.status)) {
     try {
       job = dataOf(
