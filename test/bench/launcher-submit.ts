@@ -2,9 +2,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { startCloudRunTestServer } from '../src/cloud-run-test-server/cloud-run-test-server.ts';
 import { freePort } from '../src/e2e/free-port.ts';
-import { startFirestoreEmulator, startPubSubEmulator } from '../src/gcp-stack/local-services.ts';
+import {
+  startFirestoreEmulator,
+  startGcsTestServerProcess,
+  startPubSubEmulator,
+} from '../src/gcp-stack/local-services.ts';
+import { pushModelFolder } from '../src/gcp-stack/push-model-folder.ts';
 import {
   apiMain,
   namespacedResources,
@@ -58,9 +64,21 @@ interface Round {
 }
 
 const loadBefore = loadavg();
-log('starting the Pub/Sub and Firestore emulators ...');
-const [pubsub, firestore] = await Promise.all([startPubSubEmulator(), startFirestoreEmulator()]);
-services.push(pubsub.process, firestore.process);
+log('starting the Pub/Sub and Firestore emulators and the Cloud Storage test server ...');
+const [pubsub, firestore, gcs] = await Promise.all([
+  startPubSubEmulator(),
+  startFirestoreEmulator(),
+  startGcsTestServerProcess(),
+]);
+services.push(pubsub.process, firestore.process, gcs.process);
+const modelUri = 'gs://warmgen-models/gpt2';
+// The API reads the model's config and tokenizer files (to count prompt tokens at submit).
+await pushModelFolder({
+  dir: await ensureModel('tiny'),
+  uri: modelUri,
+  endpoint: gcs.address,
+  projectId,
+});
 const cloudRun = await startCloudRunTestServer({ runTask: () => tasksDone.then(() => 0) });
 const secrets = newStackSecrets();
 const cacheDir = await mkdtemp(join(tmpdir(), 'warmgen-bench-launcher-'));
@@ -68,9 +86,8 @@ const endpoints = {
   projectId,
   pubsubHost: pubsub.address,
   firestoreHost: firestore.address,
-  // The API loads no model: these are only read by workers, of which there are none.
-  storageUrl: 'http://127.0.0.1:9',
-  modelUri: 'gs://warmgen-models/gpt2',
+  storageUrl: gcs.address,
+  modelUri,
 };
 const rounds: Round[] = [];
 try {
