@@ -202,6 +202,9 @@ describe('warmgen CLI on npm start', () => {
     const json = await runWarmgen(['status', jobId, '--json'], { env });
     assert.equal(JSON.parse(json.stdout).result.text, job?.result?.text);
 
+    // A job that is still waiting when cancel comes: queued behind a batch that fills every
+    // row (alone, the tiny model can finish 1,000 tokens before the next CLI process starts).
+    const filler = await client.submitJsonl(promptLines(64, 1000, 'filler'));
     const queued = await runWarmgen(['generate', 'A long story', '--max-new-tokens', '1000'], {
       env,
     });
@@ -223,6 +226,9 @@ describe('warmgen CLI on npm start', () => {
         break;
       }
     }
+    await client.api.POST('/v1/batches/{id}/cancel', {
+      params: { path: { id: filler.batch.id } },
+    });
     const twice = await runWarmgen(['cancel', longId], { env });
     assert.equal(twice.code, 2, explain(twice));
     assert.match(
