@@ -3,9 +3,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createPubSubClient } from '@warmgen/shared/adapters/pubsub/pubsub-client.ts';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
+import { startHealthzProbe } from '../src/e2e/healthz-probe.ts';
 import { type JobView, requestJson } from '../src/e2e/service-client.ts';
 import { repoRoot, startService } from '../src/e2e/service-process.ts';
-import { doneJob, openStream } from '../src/e2e/sse-client.ts';
+import { doneJob, openStream, readAll, streamedText } from '../src/e2e/sse-client.ts';
 import {
   type LocalService,
   startFirestoreEmulator,
@@ -26,7 +27,8 @@ import { percentile, round } from './latency-stats.ts';
  * - generation tokens/s at 32 running rows with 32 streams open vs none, alternating rounds
  *   in one run (the ratio is the figure; the machine is shared);
  * - on gcp, stream-topic publishes (backend writes) per 1,000 generated tokens, counted by a
- *   subscription of the bench's own.
+ *   subscription of the bench's own;
+ * - on npm start, /healthz latency p50/p99 while 200 streams follow a batch of 32 jobs.
  * Prints a table and writes bench-results/stream.json. `--skip-gcp` runs npm start only.
  */
 const rows = 32;
@@ -152,6 +154,42 @@ async function onAndOff(baseUrl: string, headers: Record<string, string>) {
   };
 }
 
+/**
+ * 200 streams open over a batch of 32 running jobs (6 or 7 per job): /healthz latency
+ * meanwhile, probed from a thread of its own (target p99 < 50 ms).
+ */
+async function healthzUnderStreams(baseUrl: string) {
+  const streams = 200;
+  const submitted = await Promise.all(
+    Array.from({ length: rows }, (_, i) =>
+      requestJson<JobView>(baseUrl, 'POST', '/v1/generations', {
+        prompt: `Load row ${i}`,
+        params: { max_new_tokens: maxNewTokens, seed: i },
+      }),
+    ),
+  );
+  const probe = startHealthzProbe(`${baseUrl}/healthz`);
+  const events = await Promise.all(
+    Array.from({ length: streams }, async (_, i) => {
+      const id = submitted[i % rows]!.body.id;
+      return readAll(await openStream(`${baseUrl}/v1/generations/${id}/stream`));
+    }),
+  );
+  const { latenciesMs, statuses } = await probe.stop();
+  const joined = events.filter(
+    (stream) => streamedText(stream) === doneJob<JobView>(stream).result?.text,
+  ).length;
+  return {
+    streams,
+    streamsJoinedToFinalText: joined,
+    probes: latenciesMs.length,
+    probesNot200: statuses.filter((status) => status !== 200).length,
+    p50Ms: round(percentile(latenciesMs, 50)),
+    p99Ms: round(percentile(latenciesMs, 99)),
+    maxMs: round(Math.max(...latenciesMs)),
+  };
+}
+
 async function embedded() {
   const service = await startService({
     env: {
@@ -161,7 +199,8 @@ async function embedded() {
     },
   });
   try {
-    return await onAndOff(service.baseUrl, {});
+    const result = await onAndOff(service.baseUrl, {});
+    return { ...result, healthzUnder200Streams: await healthzUnderStreams(service.baseUrl) };
   } finally {
     await service.stop();
   }
@@ -263,7 +302,7 @@ const report = {
   embedded: embeddedResult,
   gcp: gcpResult,
 };
-const line = (name: string, r: typeof embeddedResult, writes: string) =>
+const line = (name: string, r: Awaited<ReturnType<typeof onAndOff>>, writes: string) =>
   `| ${name.padEnd(13)} | ${String(r.latencyMs.p50).padStart(7)} | ${String(r.latencyMs.p95).padStart(7)} | ${String(r.tokensPerSecondOn).padStart(9)} | ${String(r.tokensPerSecondOff).padStart(10)} | ${(`${((r.tokensPerSecondOn / r.tokensPerSecondOff - 1) * 100).toFixed(1)} %`).padStart(8)} | ${writes.padStart(12)} |`;
 process.stdout.write(
   `\nbench:stream: ${rows} rows x ${maxNewTokens} tokens, ${modelName} model, ${rounds} rounds each way; load ${startedLoad.join(' ')} -> ${report.loadAverageAtEnd.join(' ')} on ${report.cores} cores\n\n` +
@@ -274,10 +313,14 @@ process.stdout.write(
       ? `${line('gcp emulators', gcpResult, String(gcpResult.publishesPer1000Tokens))}\n`
       : ''),
 );
-const spread = (name: string, r: typeof embeddedResult) =>
+const spread = (name: string, r: Awaited<ReturnType<typeof onAndOff>>) =>
   `${name}: on / off by round ${r.onOffRatioByRound.join(', ')} (min ${Math.min(...r.onOffRatioByRound)}, max ${Math.max(...r.onOffRatioByRound)})\n`;
+const load = embeddedResult.healthzUnder200Streams;
 process.stdout.write(
-  `\n${spread('npm start', embeddedResult)}${gcpResult ? spread('gcp emulators', gcpResult) : ''}`,
+  `\n${spread('npm start', embeddedResult)}${gcpResult ? spread('gcp emulators', gcpResult) : ''}` +
+    `\n/healthz while ${load.streams} streams follow ${rows} running jobs (npm start): ` +
+    `p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, max ${load.maxMs} ms over ${load.probes} probes ` +
+    `(${load.probesNot200} not 200); ${load.streamsJoinedToFinalText}/${load.streams} streams joined to their final text\n`,
 );
 await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
 await writeFile(
