@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JobView } from './e2e/service-client.ts';
-import { doneJob, openStream, readAll, streamedText } from './e2e/sse-client.ts';
+import { type JobView, requestJson } from './e2e/service-client.ts';
+import { doneJob, openStream, readAll, readFirst, streamedText } from './e2e/sse-client.ts';
 import { useGcpStack, workerReady } from './gcp-stack/use-gcp-stack.ts';
 
 /**
@@ -9,7 +9,8 @@ import { useGcpStack, workerReady } from './gcp-stack/use-gcp-stack.ts';
  * the Pub/Sub and Firestore emulators, chunks crossing the stream topic to the API's own
  * subscription. The pieces join to the final text (greedy, seeded, a stop sequence,
  * characters of several tokens); a worker killed mid-stream: the stream says `requeued` and
- * goes on when the other worker takes the job, to the same final text.
+ * goes on when the other worker takes the job, to the same final text. A stream resumed on
+ * another API process from Last-Event-ID, and one canceled mid-way.
  */
 const stack = useGcpStack();
 
@@ -88,5 +89,56 @@ describe('SSE streams on the Google Cloud stack (API and workers apart)', () => 
     process.stdout.write(
       `# requeued ${Math.round(requeuedAfterMs)} ms after the kill (lease 10 s)\n`,
     );
+  });
+
+  it('resumes on another API process from Last-Event-ID, and ends a canceled stream with the canceled job', async () => {
+    const { secrets, namespace } = await stack();
+    const ns = await namespace();
+    const [apiA, apiB] = await Promise.all([ns.startApi(), ns.startApi()]);
+    const auth = { authorization: `Bearer ${secrets.apiKey}` };
+    await workerReady(ns.spawnWorker('worker', { MAX_BATCH: '8' }));
+
+    // Two pieces from API A, then the rest from API B: its subscription got the chunks too.
+    const first = await openStream(`${apiA.baseUrl}/v1/generations`, {
+      method: 'POST',
+      headers: auth,
+      body: { prompt: 'Resume', params: { max_new_tokens: 300, seed: 11 }, stream: true },
+    });
+    const seen = await readFirst(first, 2);
+    const last = seen.at(-1)!;
+    const id = last.id!.split('.')[0]!;
+    const resumed = await openStream(`${apiB.baseUrl}/v1/generations/${id}/stream`, {
+      headers: { ...auth, 'last-event-id': last.id! },
+    });
+    assert.equal(resumed.status, 200);
+    const rest = await readAll(resumed);
+    const job = doneJob<JobView>(rest);
+    assert.equal(job.status, 'succeeded');
+    assert.equal(streamedText([...seen, ...rest]), job.result!.text);
+
+    // Canceled through API B while API A streams it.
+    const long = await openStream(`${apiA.baseUrl}/v1/generations`, {
+      method: 'POST',
+      headers: auth,
+      body: { prompt: 'Long', params: { max_new_tokens: 1000, seed: 5 }, stream: true },
+    });
+    const events = [];
+    for await (const event of long.events) {
+      events.push(event);
+      if (event.event === 'text' && events.length === 1) {
+        const reply = await requestJson(
+          apiB.baseUrl,
+          'POST',
+          `/v1/generations/${event.id!.split('.')[0]!}/cancel`,
+          undefined,
+          auth,
+        );
+        assert.ok([200, 202].includes(reply.status), String(reply.status));
+      }
+    }
+    const canceled = doneJob<JobView>(events);
+    assert.equal(canceled.status, 'canceled');
+    assert.equal(streamedText(events), canceled.result!.text);
+    assert.ok(canceled.result!.usage.completion_tokens < 1000);
   });
 });

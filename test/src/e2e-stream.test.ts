@@ -5,7 +5,7 @@ import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
 import { type JobView, requestJson, submitJob } from './e2e/service-client.ts';
 import { useServices } from './e2e/service-fixture.ts';
 import type { ServiceProcess } from './e2e/service-process.ts';
-import { doneJob, openStream, readAll, streamedText } from './e2e/sse-client.ts';
+import { doneJob, openStream, readAll, readFirst, streamedText } from './e2e/sse-client.ts';
 
 /**
  * Live output on `npm start` (the real process, the real engine on the tiny model, the
@@ -148,14 +148,7 @@ describe('SSE streams on npm start', () => {
       headers: bearer(keyA),
       body: { ...body, stream: true },
     });
-    const seen = [];
-    for await (const event of first.events) {
-      seen.push(event);
-      if (seen.length === 2) {
-        break;
-      }
-    }
-    first.close();
+    const seen = await readFirst(first, 2);
     const last = seen.at(-1)!;
     const id = last.id!.split('.')[0]!;
     const resumed = await openStream(`${service.baseUrl}/v1/generations/${id}/stream`, {

@@ -91,6 +91,19 @@ export async function readAll(stream: OpenedStream): Promise<ReceivedEvent[]> {
   return all;
 }
 
+/** The first `count` events of a stream, then the client hangs up (as a reconnecting client does). */
+export async function readFirst(stream: OpenedStream, count: number): Promise<ReceivedEvent[]> {
+  const first: ReceivedEvent[] = [];
+  for await (const event of stream.events) {
+    first.push(event);
+    if (first.length === count) {
+      break;
+    }
+  }
+  stream.close();
+  return first;
+}
+
 /**
  * The text a client shows from a stream's events: the `text` pieces joined, started over
  * at each `requeued`.
