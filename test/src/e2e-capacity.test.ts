@@ -47,8 +47,11 @@ describe('GET /v1/capacity on npm start (the in-process worker heartbeat)', () =
     assert.equal(idle.scaling.problem, null);
     assert.equal(idle.estimate.starts_in_seconds, 0, idle.estimate.basis);
 
-    // Long rows on four slots: the worker is busy while the rest wait.
-    const rows = 12;
+    // Long rows on four slots: the worker is busy while the rest wait. A wave of 4 x 200
+    // tokens takes ~0.5 s on the tiny model on a quiet machine, so 12 waves keep a backlog
+    // for several 1 s heartbeats after the first jobs finish (with 3 it was gone before a
+    // beat carried their rate).
+    const rows = 48;
     const items = Array.from({ length: rows }, (_, i) => ({
       custom_id: String(i),
       prompt: `Row ${i}`,
