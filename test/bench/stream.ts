@@ -3,10 +3,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createPubSubClient } from '@warmgen/shared/adapters/pubsub/pubsub-client.ts';
 import { ensureModel } from '@warmgen/worker/model-builder/ensure-model.ts';
-import { startHealthzProbe } from '../src/e2e/healthz-probe.ts';
 import { type JobView, requestJson } from '../src/e2e/service-client.ts';
 import { repoRoot, startService } from '../src/e2e/service-process.ts';
-import { doneJob, openStream, readAll, streamedText } from '../src/e2e/sse-client.ts';
+import { doneJob, openStream, streamedText } from '../src/e2e/sse-client.ts';
+import { streamsOverJobs } from '../src/e2e/streams-over-jobs.ts';
 import {
   type LocalService,
   startFirestoreEmulator,
@@ -160,22 +160,8 @@ async function onAndOff(baseUrl: string, headers: Record<string, string>) {
  */
 async function healthzUnderStreams(baseUrl: string) {
   const streams = 200;
-  const submitted = await Promise.all(
-    Array.from({ length: rows }, (_, i) =>
-      requestJson<JobView>(baseUrl, 'POST', '/v1/generations', {
-        prompt: `Load row ${i}`,
-        params: { max_new_tokens: maxNewTokens, seed: i },
-      }),
-    ),
-  );
-  const probe = startHealthzProbe(`${baseUrl}/healthz`);
-  const events = await Promise.all(
-    Array.from({ length: streams }, async (_, i) => {
-      const id = submitted[i % rows]!.body.id;
-      return readAll(await openStream(`${baseUrl}/v1/generations/${id}/stream`));
-    }),
-  );
-  const { latenciesMs, statuses } = await probe.stop();
+  const { events, healthz } = await streamsOverJobs(baseUrl, { jobs: rows, streams, maxNewTokens });
+  const { latenciesMs, statuses } = healthz;
   const joined = events.filter(
     (stream) => streamedText(stream) === doneJob<JobView>(stream).result?.text,
   ).length;

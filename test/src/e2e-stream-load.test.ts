@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { startHealthzProbe } from './e2e/healthz-probe.ts';
-import { mapConcurrently, submitJob } from './e2e/service-client.ts';
 import { useServices } from './e2e/service-fixture.ts';
 import type { ServiceProcess } from './e2e/service-process.ts';
-import { doneJob, openStream, readAll, streamedText } from './e2e/sse-client.ts';
+import { doneJob, streamedText } from './e2e/sse-client.ts';
+import { streamsOverJobs } from './e2e/streams-over-jobs.ts';
 
 /**
  * 200 SSE streams open on `npm start` while a batch of 32 jobs generates: every stream joins
@@ -26,22 +25,21 @@ describe('200 streams while a batch generates', () => {
   });
 
   it('every stream joins to its final text and /healthz answers throughout', async () => {
-    const submitted = await mapConcurrently(Array.from({ length: jobs }), 8, (_, i) =>
-      submitJob(service.baseUrl, { prompt: `Row ${i}`, params: { max_new_tokens: 96, seed: i } }),
-    );
-    const probe = startHealthzProbe(`${service.baseUrl}/healthz`);
-    const opened = await Promise.all(
-      Array.from({ length: streams }, (_, i) =>
-        openStream(`${service.baseUrl}/v1/generations/${submitted[i % jobs]!.id}/stream`),
-      ),
-    );
-    assert.deepEqual(new Set(opened.map((stream) => stream.status)), new Set([200]));
-    const results = await Promise.all(opened.map((stream) => readAll(stream)));
-    const { statuses } = await probe.stop();
+    const {
+      jobIds,
+      statuses,
+      events: results,
+      healthz,
+    } = await streamsOverJobs(service.baseUrl, {
+      jobs,
+      streams,
+      maxNewTokens: 96,
+    });
+    assert.deepEqual(new Set(statuses), new Set([200]));
 
     for (const [i, events] of results.entries()) {
       const job = doneJob<{ id: string; status: string; result: { text: string } }>(events);
-      assert.equal(job.id, submitted[i % jobs]!.id);
+      assert.equal(job.id, jobIds[i % jobs]);
       assert.equal(job.status, 'succeeded');
       assert.equal(streamedText(events), job.result.text);
     }
@@ -52,7 +50,7 @@ describe('200 streams while a batch generates', () => {
     );
     assert.ok(textEvents > streams, `${textEvents} text events over ${streams} streams`);
     // The probe ran from before the streams opened until after the last one ended.
-    assert.ok(statuses.length >= 5, `${statuses.length} /healthz answers`);
-    assert.deepEqual(new Set(statuses), new Set([200]));
+    assert.ok(healthz.statuses.length >= 5, `${healthz.statuses.length} /healthz answers`);
+    assert.deepEqual(new Set(healthz.statuses), new Set([200]));
   });
 });
